@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads, parsed once at start-up. Nothing else in the codebase reads
+ * `process.env`: entry points call `loadConfig()` and pass the result down, so tests can build a
+ * config of their own without touching the environment.
+ */
+
+// A development-only secret. `loadConfig` refuses it when NODE_ENV=production so a forgotten
+// variable cannot ship tokens anyone can forge.
+export const DEV_JWT_SECRET = 'dev-only-credits-service-secret-change-me-0123456789';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const nonNegativeInt = z.coerce.number().int().min(0);
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    API_HOST: z.string().default('127.0.0.1'),
+    API_PORT: port.default(3000),
+    // Bodies above this are refused with 413 before parsing; a generation request is a few KB.
+    API_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+
+    // Any Postgres; unset means "start the embedded one" for `npm run dev` and the tests.
+    DATABASE_URL: z.string().url().optional(),
+    // Per process. 100 concurrent sagas share these; a transaction holds one only for milliseconds.
+    DATABASE_POOL_SIZE: positiveInt.default(20),
+
+    TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('credits-generation'),
+    TEMPORAL_UI_PORT: port.default(8233),
+    // Where operators open sagas; the API builds links to it.
+    TEMPORAL_UI_URL: z.string().url().optional(),
+    // A prebuilt workflow bundle (from `npm run workflow:bundle`); unset bundles at worker start.
+    WORKFLOW_BUNDLE_PATH: z.string().optional(),
+
+    AUTH_JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
+    AUTH_JWT_ISSUER: z.string().default('credits-service'),
+
+    // Credits granted once when a user's account opens.
+    SIGNUP_CREDITS: nonNegativeInt.default(50),
+    // Available credits a user must keep to start a generation, on top of its cost.
+    MIN_CREDITS_TO_GENERATE: nonNegativeInt.default(0),
+    // `available` below this sets the lowCredit flag on GET /users/me/credits.
+    LOW_CREDIT_WARNING_THRESHOLD: nonNegativeInt.default(10),
+    // A reservation left pending this long is released by the orphan sweeper even if its saga
+    // never returned; it must exceed the longest a generation can legitimately take.
+    RESERVATION_HOLD_TIMEOUT_MS: positiveInt.default(60 * 60 * 1000),
+
+    GENERATOR: z.enum(['local', 'openai']).default('local'),
+    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_API_KEY: z.string().optional(),
+    OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+    // Per attempt; Temporal's retry policy decides whether to try again.
+    OPENAI_TIMEOUT_MS: positiveInt.default(60_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be set in production' });
+    }
+    if (env.GENERATOR === 'openai' && !env.OPENAI_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'is required when GENERATOR=openai' });
+    }
+  });
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,101 @@
+/**
+ * Every error the service raises on purpose. Each carries a stable `code` that clients and
+ * operators can match on; the API maps codes to HTTP statuses in one table (api/error-handler.ts)
+ * and activities map them to Temporal `ApplicationFailure` types.
+ */
+export type CreditsErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'INSUFFICIENT_CREDITS'
+  | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'RESERVATION_NOT_PENDING'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'GENERATION_NOT_CANCELLABLE'
+  | 'SERVICE_UNAVAILABLE';
+
+export class CreditsError extends Error {
+  constructor(
+    readonly code: CreditsErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends CreditsError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('VALIDATION_FAILED', message, details);
+  }
+}
+
+export class UnauthenticatedError extends CreditsError {
+  constructor(message = 'A valid bearer token is required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends CreditsError {
+  constructor(message = 'You are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends CreditsError {
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} ${id} was not found`, { id });
+  }
+}
+
+export class InsufficientCreditsError extends CreditsError {
+  constructor(
+    readonly requiredCredits: number,
+    readonly availableCredits: number,
+  ) {
+    super('INSUFFICIENT_CREDITS', `This needs ${requiredCredits} credits but only ${availableCredits} are available`, {
+      requiredCredits,
+      availableCredits,
+    });
+  }
+}
+
+export class IdempotencyKeyReusedError extends CreditsError {
+  constructor(key: string) {
+    super('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was already used with a different request`, { key });
+  }
+}
+
+export class ReservationNotPendingError extends CreditsError {
+  constructor(reservationId: string, status: string, attempted: 'capture' | 'release') {
+    super('RESERVATION_NOT_PENDING', `Cannot ${attempted} reservation ${reservationId}: it is already ${status}`, {
+      reservationId,
+      status,
+      attempted,
+    });
+  }
+}
+
+export class AccountNotFoundError extends CreditsError {
+  constructor(userId: string) {
+    super('ACCOUNT_NOT_FOUND', `User ${userId} has no credit account`, { userId });
+  }
+}
+
+export class GenerationNotCancellableError extends CreditsError {
+  constructor(generationId: string, status: string) {
+    super('GENERATION_NOT_CANCELLABLE', `Generation ${generationId} is already ${status}`, { generationId, status });
+  }
+}
+
+export class ServiceUnavailableError extends CreditsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SERVICE_UNAVAILABLE', message, {}, options);
+  }
+}
