@@ -5,6 +5,8 @@
  */
 export type CreditsErrorCode =
   | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -63,6 +65,12 @@ export class InsufficientCreditsError extends CreditsError {
       requiredCredits,
       availableCredits,
     });
+  }
+
+  /** Names the generation that was refused, so a client can look it up or retry it by key. */
+  withGeneration(generationId: string): this {
+    (this.details as Record<string, unknown>).generationId = generationId;
+    return this;
   }
 }
 

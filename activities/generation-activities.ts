@@ -1,0 +1,184 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { CreditsError } from '../errors/credits-errors';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { GenerationOutput, GenerationRequest, Generator } from '../generator/generator';
+import { GeneratorError } from '../generator/generator';
+import {
+  markGenerationEnded,
+  markGenerationGenerating,
+  markGenerationSucceeded,
+} from '../generations/generation-store';
+import type { Clock } from '../ledger/clock';
+import { closeReservation } from '../ledger/close-reservation';
+import { reserveCredits } from '../ledger/reserve';
+import { inLedgerTransaction } from '../ledger/transaction';
+import { priceGenerationCredits } from '../pricing/pricing';
+import type { ReservationDecision } from '../workflows/generation-contract';
+
+export interface ActivityDependencies {
+  prisma: PrismaClient;
+  generator: Generator;
+  clock: Clock;
+  holdTimeoutMs: number;
+  minCreditsToGenerate: number;
+}
+
+export interface ReserveInput {
+  generationId: string;
+  userId: string;
+  workflowId: string;
+  estimatedCostCredits: number;
+  idempotencyKey: string;
+}
+
+export interface CaptureInput {
+  generationId: string;
+  reservationId: string;
+  idempotencyKey: string;
+  output: GenerationOutput;
+}
+
+export interface CaptureResult {
+  actualCostCredits: number;
+  producedCount: number;
+  returnedCredits: number;
+}
+
+export interface ReleaseInput {
+  generationId: string;
+  reservationId: string;
+  idempotencyKey: string;
+  outcome: 'failed' | 'cancelled';
+  failureCode: string;
+  failureReason: string;
+}
+
+/**
+ * The saga's side effects. Every ledger activity runs one transaction and is keyed by an
+ * idempotency key the workflow derives from its own id, so Temporal may retry any of them, or
+ * run one twice after a worker crash, and the books change once.
+ */
+export function createGenerationActivities(deps: ActivityDependencies) {
+  return {
+    async reserveCredits(input: ReserveInput): Promise<ReservationDecision> {
+      return asActivityFailure(() =>
+        inLedgerTransaction(deps.prisma, async (tx) => {
+          const outcome = await reserveCredits(tx, {
+            userId: input.userId,
+            credits: input.estimatedCostCredits,
+            minimumRemainingCredits: deps.minCreditsToGenerate,
+            idempotencyKey: input.idempotencyKey,
+            workflowId: input.workflowId,
+            generationId: input.generationId,
+            holdTimeoutMs: deps.holdTimeoutMs,
+            actor: `user:${input.userId}`,
+            at: deps.clock.now(),
+          });
+          if (outcome.kind === 'insufficient') {
+            await markGenerationEnded(tx, input.generationId, {
+              status: 'failed',
+              failureCode: 'INSUFFICIENT_CREDITS',
+              failureReason: `Needed ${outcome.requiredCredits} credits, ${outcome.availableCredits} available`,
+              at: deps.clock.now(),
+            });
+            return { accepted: false, requiredCredits: outcome.requiredCredits, availableCredits: outcome.availableCredits };
+          }
+          await markGenerationGenerating(tx, input.generationId);
+          return { accepted: true, reservationId: outcome.reservationId, heldCredits: outcome.heldCredits };
+        }),
+      );
+    },
+
+    async generate(request: GenerationRequest): Promise<GenerationOutput> {
+      const context = Context.current();
+      try {
+        return await deps.generator.generate(request, {
+          attempt: context.info.attempt,
+          heartbeat: (details) => context.heartbeat(details),
+          signal: context.cancellationSignal,
+        });
+      } catch (error) {
+        throw toGeneratorFailure(error);
+      }
+    },
+
+    async captureCredits(input: CaptureInput): Promise<CaptureResult> {
+      const producedCount = input.output.items.length;
+      return asActivityFailure(() =>
+        inLedgerTransaction(deps.prisma, async (tx) => {
+          const at = deps.clock.now();
+          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: input.reservationId }, select: { heldCredits: true } });
+          // Never charge more than was held: the estimate is the price the user agreed to.
+          const actualCostCredits = Math.min(priceGenerationCredits(input.output.type, producedCount), reservation.heldCredits);
+          const closed = await closeReservation(tx, {
+            reservationId: input.reservationId,
+            closeAs: 'captured',
+            captureCredits: actualCostCredits,
+            reason: `Generated ${producedCount} ${input.output.type === 'quiz' ? 'questions' : 'flashcards'}`,
+            relatedId: input.generationId,
+            actor: 'system:generation-saga',
+            idempotencyKey: input.idempotencyKey,
+            at,
+          });
+          if (closed.kind === 'closed') {
+            await markGenerationSucceeded(tx, input.generationId, {
+              actualCostCredits: closed.capturedCredits,
+              producedCount,
+              result: input.output as unknown as object,
+              at,
+            });
+          }
+          return { actualCostCredits: closed.capturedCredits, producedCount, returnedCredits: closed.returnedCredits };
+        }),
+      );
+    },
+
+    async releaseCredits(input: ReleaseInput): Promise<{ returnedCredits: number; expiredCredits: number }> {
+      return asActivityFailure(() =>
+        inLedgerTransaction(deps.prisma, async (tx) => {
+          const at = deps.clock.now();
+          const closed = await closeReservation(tx, {
+            reservationId: input.reservationId,
+            closeAs: 'released',
+            captureCredits: 0,
+            reason: input.outcome === 'cancelled' ? 'Generation cancelled: credits returned' : `Generation failed (${input.failureCode}): credits returned`,
+            relatedId: input.generationId,
+            actor: 'system:generation-saga',
+            idempotencyKey: input.idempotencyKey,
+            at,
+          });
+          if (closed.kind === 'closed') {
+            await markGenerationEnded(tx, input.generationId, {
+              status: input.outcome,
+              failureCode: input.failureCode,
+              failureReason: input.failureReason,
+              at,
+            });
+          }
+          return { returnedCredits: closed.returnedCredits, expiredCredits: closed.expiredCredits };
+        }),
+      );
+    },
+  };
+}
+
+export type GenerationActivities = ReturnType<typeof createGenerationActivities>;
+
+/** Domain errors become ApplicationFailures typed by their code, keeping the original as cause. */
+async function asActivityFailure<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CreditsError) {
+      throw ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true, cause: error });
+    }
+    throw error;
+  }
+}
+
+function toGeneratorFailure(error: unknown): unknown {
+  if (error instanceof GeneratorError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: !error.retryable, cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,43 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Config } from '../config/env';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Clock } from '../ledger/clock';
+import { openAccountIfMissing } from '../ledger/open-account';
+import { authenticate } from './auth/authenticate';
+import { createErrorHandler, notFoundHandler } from './error-handler';
+import { GenerationService } from './generation-service';
+import { creditRoutes } from './routes/credits';
+import { generationRoutes } from './routes/generations';
+import { healthRoutes } from './routes/health';
+
+export interface AppDependencies {
+  config: Config;
+  prisma: PrismaClient;
+  temporal: Client;
+  clock: Clock;
+  logError?: (error: unknown, context: Record<string, unknown>) => void;
+}
+
+/** The HTTP app, without listening: tests drive it in-process, api/main.ts serves it. */
+export function createApp(deps: AppDependencies): Express {
+  const { config, prisma, clock } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
+
+  app.use(healthRoutes({ prisma, temporal: deps.temporal }));
+  app.use(
+    authenticate({
+      config,
+      onFirstSight: (principal) => openAccountIfMissing(prisma, { userId: principal.userId, signupCredits: config.SIGNUP_CREDITS, clock }),
+    }),
+  );
+  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config })));
+  app.use(creditRoutes({ prisma, clock, config }));
+
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.logError ?? ((error, context) => console.error('api: unhandled error', context, error))));
+  return app;
+}

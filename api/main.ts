@@ -1,0 +1,52 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Server } from 'node:http';
+import { loadConfig } from '../config/env';
+import { createPrismaClient } from '../db/prisma';
+import { systemClock } from '../ledger/clock';
+import { createApp } from './app';
+
+// In-flight requests get this long to finish after SIGTERM before the process exits anyway.
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** The API process: serves the app and owns signals and shutdown. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
+  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, prisma, temporal, clock: systemClock });
+  const server = app.listen(config.API_PORT, config.API_HOST, () => {
+    console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}`);
+  });
+  const shutdown = async (signal: string) => {
+    console.log(`api: ${signal} received, draining`);
+    await closeServer(server);
+    await connection.close();
+    await prisma.$disconnect();
+    console.log('api: stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const forceTimer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, SHUTDOWN_GRACE_MS);
+    server.close(() => {
+      clearTimeout(forceTimer);
+      resolve();
+    });
+    // Idle keep-alive sockets would hold close() open until they time out.
+    server.closeIdleConnections();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('api: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

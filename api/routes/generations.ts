@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { MAX_ITEMS_PER_GENERATION } from '../../pricing/pricing';
+import { principalOf } from '../auth/authenticate';
+import type { GenerationService } from '../generation-service';
+import { parseOrThrow } from '../validation';
+
+// Enough for a chapter of notes; longer inputs belong in a document pipeline, not one request.
+export const MAX_INPUT_TEXT_CHARS = 20_000;
+
+export const createGenerationBody = z
+  .object({
+    type: z.enum(['flashcards', 'quiz']),
+    input: z
+      .object({
+        text: z.string().trim().min(1, 'text must not be empty').max(MAX_INPUT_TEXT_CHARS),
+        count: z.number().int().min(1).max(MAX_ITEMS_PER_GENERATION),
+      })
+      .strict(),
+  })
+  .strict();
+
+// Printable ASCII, bounded: the key becomes part of a workflow id.
+export const idempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces')
+  .optional();
+
+export const generationIdParams = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/) }).strict();
+
+export const cancelGenerationBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
+
+export function generationRoutes(service: GenerationService): Router {
+  const router = Router();
+
+  router.post('/generations', async (req, res) => {
+    const body = parseOrThrow(createGenerationBody, req.body, 'body');
+    const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    const { userId } = principalOf(res);
+    const generation = await service.start(userId, { type: body.type, text: body.input.text, count: body.input.count }, idempotencyKey);
+    res.status(202).location(`/generations/${generation.id}`).json(generation);
+  });
+
+  router.get('/generations/:id', async (req, res) => {
+    const { id } = parseOrThrow(generationIdParams, req.params, 'params');
+    res.json(await service.get(principalOf(res).userId, id));
+  });
+
+  router.post('/generations/:id/cancel', async (req, res) => {
+    const { id } = parseOrThrow(generationIdParams, req.params, 'params');
+    const body = parseOrThrow(cancelGenerationBody, req.body ?? {}, 'body');
+    res.status(202).json(await service.cancel(principalOf(res).userId, id, body.reason));
+  });
+
+  return router;
+}

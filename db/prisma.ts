@@ -1,0 +1,13 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client';
+
+export type { PrismaClient } from '../generated/prisma/client';
+
+/**
+ * Prisma through the `pg` driver adapter: no Rust query engine to download, and the pool size is
+ * ours to set. One client per process; callers `$disconnect()` it on shutdown.
+ */
+export function createPrismaClient(options: { databaseUrl: string; poolSize: number }): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize });
+  return new PrismaClient({ adapter });
+}

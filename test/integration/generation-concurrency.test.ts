@@ -1,0 +1,100 @@
+import { verifyLedger } from '../../ledger/verify-ledger';
+import { apiAs, flashcards } from '../support/api-client';
+import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+
+// Every user of this file opens with 10 credits, so the limits are reached quickly.
+let harness: SagaHarness;
+
+beforeAll(async () => {
+  harness = await startSagaHarness({ env: { SIGNUP_CREDITS: '10' } });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+afterEach(async () => {
+  expect(await verifyLedger(harness.prisma)).toEqual([]);
+});
+
+describe('admission under contention', () => {
+  it('answers 402 with required and available credits before any generation starts', async () => {
+    const userId = `poor-${process.pid}`;
+    const user = apiAs(harness, userId);
+    const refused = await user.createGeneration({ type: 'quiz', input: { text: 'Cells divide by mitosis.', count: 50 } });
+    expect(refused.status).toBe(402);
+    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', requiredCredits: 20, availableCredits: 10 });
+    expect(refused.body.error.generationId).toEqual(expect.any(String));
+    expect((await user.credits()).body).toMatchObject({ balance: 10, reserved: 0, available: 10 });
+    const generator = await harness.prisma.generation.findUniqueOrThrow({ where: { id: refused.body.error.generationId } });
+    expect(generator).toMatchObject({ status: 'failed', failureCode: 'INSUFFICIENT_CREDITS', actualCostCredits: 0 });
+  });
+
+  it('accepts exactly 10 of 100 concurrent requests from a user with 10 credits at cost 1', async () => {
+    const userId = `burst-${process.pid}`;
+    const user = apiAs(harness, userId);
+    await user.credits(); // opens the account, so the burst races on spending only
+
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => user.createGeneration(flashcards(`Fact number ${index} about photosynthesis.`, 5))),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 402)).toHaveLength(90);
+    for (const refused of responses.filter((response) => response.status === 402)) {
+      expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', requiredCredits: 1, availableCredits: 0 });
+    }
+
+    for (const accepted of responses.filter((response) => response.status === 202)) {
+      await user.waitForStatus(accepted.body.id, ['succeeded']);
+    }
+    expect((await user.credits()).body).toMatchObject({ balance: 0, reserved: 0, available: 0, lowCredit: true });
+    const captures = await harness.prisma.journalEntry.count({ where: { account: { userId }, type: 'capture' } });
+    expect(captures).toBe(10);
+  });
+
+  it('returns the same generation for a replayed Idempotency-Key and charges once', async () => {
+    const userId = `replay-${process.pid}`;
+    const user = apiAs(harness, userId);
+    const body = flashcards('Osmosis moves water across membranes.', 5);
+    const first = await user.createGeneration(body, 'req-42');
+    const replays = await Promise.all([user.createGeneration(body, 'req-42'), user.createGeneration(body, 'req-42')]);
+    expect(first.status).toBe(202);
+    for (const replay of replays) {
+      expect(replay.status).toBe(202);
+      expect(replay.body.id).toBe(first.body.id);
+    }
+    await user.waitForStatus(first.body.id, ['succeeded']);
+    const afterDone = await user.createGeneration(body, 'req-42');
+    expect(afterDone.status).toBe(202);
+    expect(afterDone.body).toMatchObject({ id: first.body.id, status: 'succeeded' });
+
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
+    expect(await harness.prisma.journalEntry.count({ where: { account: { userId }, type: 'capture' } })).toBe(1);
+    expect((await user.credits()).body).toMatchObject({ balance: 9 });
+  });
+
+  it('refuses the same Idempotency-Key with another body with 422 and changes nothing', async () => {
+    const userId = `reuse-${process.pid}`;
+    const user = apiAs(harness, userId);
+    const first = await user.createGeneration(flashcards('Enzymes lower activation energy.', 5), 'req-7');
+    await user.waitForStatus(first.body.id, ['succeeded']);
+    const reused = await user.createGeneration(flashcards('Something else entirely.', 5), 'req-7');
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
+  });
+
+  it('keeps the same key apart for two different users', async () => {
+    const a = apiAs(harness, `keyowner-a-${process.pid}`);
+    const b = apiAs(harness, `keyowner-b-${process.pid}`);
+    const fromA = await a.createGeneration(flashcards('Alpha.', 5), 'shared-key');
+    const fromB = await b.createGeneration(flashcards('Beta.', 5), 'shared-key');
+    expect(fromA.status).toBe(202);
+    expect(fromB.status).toBe(202);
+    expect(fromA.body.id).not.toBe(fromB.body.id);
+    expect((await b.getGeneration(fromA.body.id)).status).toBe(404);
+    await a.waitForStatus(fromA.body.id, ['succeeded']);
+    await b.waitForStatus(fromB.body.id, ['succeeded']);
+  });
+});

@@ -1,0 +1,132 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { createGenerationActivities } from '../../activities/generation-activities';
+import { signAccessToken } from '../../api/auth/tokens';
+import { createApp } from '../../api/app';
+import { loadConfig, type Config } from '../../config/env';
+import { createPrismaClient, type PrismaClient } from '../../db/prisma';
+import { createLocalGenerator } from '../../generator/local-generator';
+import type { Generator } from '../../generator/generator';
+import { systemClock, type Clock } from '../../ledger/clock';
+import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
+import { createTestDatabase } from './database';
+
+/**
+ * One saga world per test file: a fresh database cloned from the migrated template, a worker on a
+ * fresh task queue of the shared Temporal dev server, and the API app in-process. The workflow
+ * bundle is built once per file.
+ */
+export interface SagaHarness {
+  app: Express;
+  prisma: PrismaClient;
+  temporal: Client;
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  workflowBundle: { code: string };
+  tokenFor(userId: string, role?: 'user' | 'admin'): Promise<string>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SagaHarnessOptions {
+  env?: Record<string, string>;
+  generator?: Generator;
+  clock?: Clock;
+  // Integration tests that run the worker as a separate process start none in-process.
+  inProcessWorker?: boolean;
+}
+
+let bundlePromise: Promise<{ code: string }> | null = null;
+
+export function temporalAddress(): string {
+  const address = process.env.CREDITS_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('CREDITS_TEST_TEMPORAL_ADDRESS is unset: run through jest so test/global-setup.ts starts the services');
+  return address;
+}
+
+export async function startSagaHarness(options: SagaHarnessOptions = {}): Promise<SagaHarness> {
+  bundlePromise ??= bundleWorkflows();
+  const workflowBundle = await bundlePromise;
+  const database = await createTestDatabase('saga');
+  const address = temporalAddress();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    ...options.env,
+  });
+  const prisma = createPrismaClient({ databaseUrl: database.url, poolSize: config.DATABASE_POOL_SIZE });
+  const clientConnection = await Connection.connect({ address });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const clock = options.clock ?? systemClock;
+  const app = createApp({ config, prisma, temporal, clock, logError: (error) => console.error(error) });
+
+  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | null = null;
+  const startWorker = async () => {
+    const connection = await NativeConnection.connect({ address });
+    const instance = await createGenerationWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundle,
+      shutdownGraceTime: '2 seconds',
+      activities: createGenerationActivities({
+        prisma,
+        generator: options.generator ?? createLocalGenerator(),
+        clock,
+        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+      }),
+    });
+    worker = { instance, running: instance.run(), connection };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    const { instance, running, connection } = worker;
+    worker = null;
+    instance.shutdown();
+    await running;
+    await connection.close();
+  };
+  if (options.inProcessWorker !== false) await startWorker();
+
+  return {
+    app,
+    prisma,
+    temporal,
+    config,
+    databaseUrl: database.url,
+    temporalAddress: address,
+    workflowBundle,
+    tokenFor: (userId, role = 'user') => signAccessToken({ userId, role }, config),
+    startWorker,
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await clientConnection.close();
+      await prisma.$disconnect();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls until `read` returns something `done` accepts, or fails with the last value seen. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Timed out waiting for ${options.what ?? 'condition'}; last value: ${JSON.stringify(last, bigintSafe)}`);
+}
+
+function bigintSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import path from 'node:path';
+import type { GenerationActivities } from '../activities/generation-activities';
+
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+
+export interface GenerationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: GenerationActivities;
+  // A prebuilt bundle (tests build one per file; production builds one at image build time).
+  workflowBundle?: WorkflowBundleOption;
+  // Lets the SIGTERM drain finish in-flight activities before the worker exits.
+  shutdownGraceTime?: Duration;
+}
+
+/** The worker that runs generation sagas: the workflows from workflows/, the activities given. */
+export function createGenerationWorker(options: GenerationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
+  });
+}
+
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+// The bundler is chatty at info level; warnings and errors are what matter.
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};

@@ -1,0 +1,42 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createGenerationActivities } from '../activities/generation-activities';
+import { loadConfig } from '../config/env';
+import { createPrismaClient } from '../db/prisma';
+import { createGenerator } from '../generator/create-generator';
+import { systemClock } from '../ledger/clock';
+import { createGenerationWorker } from './create-worker';
+
+/** The worker process: runs until SIGINT/SIGTERM, then drains in-flight work and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the worker');
+  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createGenerationWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createGenerationActivities({
+      prisma,
+      generator: createGenerator(config),
+      clock: systemClock,
+      holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+      minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+    }),
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+  });
+  console.log(`worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  // Worker.run() installs its own SIGINT/SIGTERM handling and resolves once drained.
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+  }
+  console.log('worker: stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error('worker: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

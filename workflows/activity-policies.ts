@@ -1,0 +1,41 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Every timeout and retry policy of the generation saga, in one place.
+ *
+ * Ledger steps (reserve, capture, release) are single short database transactions, idempotent by
+ * key, so retrying them is always safe. They retry quickly at first and keep trying for about an
+ * hour (maximumInterval 30 s x 120 attempts), longer than a database failover: a capture or a
+ * release that gives up would leave credits held until the orphan sweeper's safety net
+ * (RESERVATION_HOLD_TIMEOUT_MS). The errors that say "this can never succeed" are non-retryable.
+ */
+export const LEDGER_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 120,
+    nonRetryableErrorTypes: ['RESERVATION_NOT_PENDING', 'ACCOUNT_NOT_FOUND', 'VALIDATION_FAILED', 'NOT_FOUND'],
+  },
+};
+
+/**
+ * The generator is slow and flaky by nature. One attempt may take minutes but must heartbeat:
+ * a worker killed mid-generation is noticed after `heartbeatTimeout`, and the attempt moves to
+ * another worker. Transport failures retry with backoff; a rejected prompt or a policy refusal
+ * never will, so they fail at once and the saga refunds. `scheduleToCloseTimeout` bounds the
+ * whole step including retries, so no reservation waits on a generator forever.
+ */
+export const GENERATOR_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  scheduleToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['GENERATOR_PROMPT_REJECTED', 'GENERATOR_POLICY_REFUSAL'],
+  },
+};
