@@ -1,9 +1,10 @@
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import path from 'node:path';
 import type { GenerationActivities } from '../activities/generation-activities';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+// index.ts under tsx and in tests, index.js once compiled to dist/.
+export const WORKFLOWS_PATH = require.resolve(path.resolve(__dirname, '..', 'workflows'));
 
 export interface GenerationWorkerOptions {
   connection: NativeConnection;

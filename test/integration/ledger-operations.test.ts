@@ -1,0 +1,171 @@
+import { ReservationNotPendingError } from '../../errors/credits-errors';
+import { createPrismaClient, type PrismaClient } from '../../db/prisma';
+import type { Clock } from '../../ledger/clock';
+import { closeReservation, type CloseRequest } from '../../ledger/close-reservation';
+import { lockAccountByUserId } from '../../ledger/account-lock';
+import { grantLot } from '../../ledger/grant';
+import { openAccountIfMissing } from '../../ledger/open-account';
+import { reserveCredits, type ReserveRequest } from '../../ledger/reserve';
+import { inLedgerTransaction } from '../../ledger/transaction';
+import { verifyLedger } from '../../ledger/verify-ledger';
+import { createTestDatabase } from '../support/database';
+
+/** The ledger's operations straight against Postgres: no Temporal, a clock the test moves. */
+let prisma: PrismaClient;
+let drop: () => Promise<void>;
+let now = new Date('2026-03-01T12:00:00Z');
+const clock: Clock = { now: () => now };
+let counter = 0;
+
+beforeAll(async () => {
+  const database = await createTestDatabase('ledger');
+  drop = database.drop;
+  prisma = createPrismaClient({ databaseUrl: database.url, poolSize: 20 });
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await drop?.();
+});
+
+afterEach(async () => {
+  expect(await verifyLedger(prisma)).toEqual([]);
+});
+
+async function newAccount(signupCredits = 50): Promise<string> {
+  const userId = `ledger-user-${++counter}`;
+  await openAccountIfMissing(prisma, { userId, signupCredits, clock });
+  return userId;
+}
+
+function reserve(userId: string, credits: number, key = `wf-${userId}-${credits}:reserve`, overrides: Partial<ReserveRequest> = {}) {
+  return inLedgerTransaction(prisma, (tx) =>
+    reserveCredits(tx, {
+      userId,
+      credits,
+      minimumRemainingCredits: 0,
+      idempotencyKey: key,
+      workflowId: key.split(':')[0]!,
+      generationId: `gen-${key}`,
+      holdTimeoutMs: 3_600_000,
+      actor: `user:${userId}`,
+      at: clock.now(),
+      ...overrides,
+    }),
+  );
+}
+
+function close(reservationId: string, request: Partial<CloseRequest> & Pick<CloseRequest, 'closeAs' | 'idempotencyKey'>) {
+  return inLedgerTransaction(prisma, (tx) =>
+    closeReservation(tx, { reservationId, captureCredits: 0, reason: 'test', relatedId: null, actor: 'test', at: clock.now(), ...request }),
+  );
+}
+
+async function account(userId: string) {
+  return prisma.creditAccount.findUniqueOrThrow({ where: { userId } });
+}
+
+describe('ledger operations', () => {
+  it('opens an account once with the signup grant, however often it is asked', async () => {
+    const userId = `ledger-open-${++counter}`;
+    await Promise.all(Array.from({ length: 5 }, () => openAccountIfMissing(prisma, { userId, signupCredits: 50, clock })));
+    expect(await account(userId)).toMatchObject({ balanceCredits: 50, reservedCredits: 0 });
+    expect(await prisma.journalEntry.count({ where: { account: { userId } } })).toBe(1);
+  });
+
+  it('holds credits on reserve and changes nothing when the same key is reserved again', async () => {
+    const userId = await newAccount();
+    const first = await reserve(userId, 7, 'wf-a:reserve');
+    const again = await reserve(userId, 7, 'wf-a:reserve');
+    expect(first.kind).toBe('reserved');
+    expect(again).toEqual(first);
+    expect(await account(userId)).toMatchObject({ balanceCredits: 50, reservedCredits: 7 });
+  });
+
+  it('refuses a reservation above the available credits without writing anything', async () => {
+    const userId = await newAccount(5);
+    await reserve(userId, 3, 'wf-b1:reserve');
+    const refused = await reserve(userId, 3, 'wf-b2:reserve');
+    expect(refused).toEqual({ kind: 'insufficient', requiredCredits: 3, availableCredits: 2 });
+    expect(await prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
+  });
+
+  it('keeps the minimum balance to generate on top of the cost', async () => {
+    const userId = await newAccount(5);
+    const refused = await reserve(userId, 3, 'wf-min:reserve', { minimumRemainingCredits: 3 });
+    expect(refused).toEqual({ kind: 'insufficient', requiredCredits: 6, availableCredits: 5 });
+  });
+
+  it('captures part of a hold and returns the rest to its lot in one transaction', async () => {
+    const userId = await newAccount();
+    const held = await reserve(userId, 5, 'wf-c:reserve');
+    if (held.kind !== 'reserved') throw new Error('expected a reservation');
+    const captured = await close(held.reservationId, { closeAs: 'captured', captureCredits: 2, idempotencyKey: 'wf-c:capture' });
+    expect(captured).toMatchObject({ kind: 'closed', status: 'captured', capturedCredits: 2, returnedCredits: 3, expiredCredits: 0 });
+    expect(await account(userId)).toMatchObject({ balanceCredits: 48, reservedCredits: 0 });
+    const replay = await close(held.reservationId, { closeAs: 'captured', captureCredits: 2, idempotencyKey: 'wf-c:capture' });
+    expect(replay).toMatchObject({ kind: 'already_closed', capturedCredits: 2, returnedCredits: 3 });
+    expect(await account(userId)).toMatchObject({ balanceCredits: 48, reservedCredits: 0 });
+  });
+
+  it('never both captures and releases one reservation', async () => {
+    const userId = await newAccount();
+    const held = await reserve(userId, 4, 'wf-d:reserve');
+    if (held.kind !== 'reserved') throw new Error('expected a reservation');
+    const results = await Promise.allSettled([
+      close(held.reservationId, { closeAs: 'captured', captureCredits: 4, idempotencyKey: 'wf-d:capture' }),
+      close(held.reservationId, { closeAs: 'released', idempotencyKey: 'wf-d:release' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(ReservationNotPendingError);
+    const closes = await prisma.journalEntry.count({ where: { account: { userId }, type: { in: ['capture', 'release'] } } });
+    expect(closes).toBe(1);
+  });
+
+  it('draws the soonest-expiring lot first and, on release after it expired, expires the returned credits', async () => {
+    const userId = await newAccount(0);
+    await inLedgerTransaction(prisma, async (tx) => {
+      const locked = await lockAccountByUserId(tx, userId);
+      await grantLot(tx, locked, { source: 'purchase', credits: 10, expiresAt: new Date('2027-03-01T00:00:00Z'), reason: 'bought', actor: 'test', idempotencyKey: `buy-${userId}`, at: now });
+      await grantLot(tx, locked, { source: 'promotion', credits: 3, expiresAt: new Date('2026-03-02T00:00:00Z'), reason: 'promo', actor: 'test', idempotencyKey: `promo-${userId}`, at: now });
+    });
+    const held = await reserve(userId, 5, 'wf-e:reserve');
+    if (held.kind !== 'reserved') throw new Error('expected a reservation');
+    const draws = await prisma.reservationDraw.findMany({ where: { reservationId: held.reservationId }, include: { lot: true } });
+    expect(draws.map((draw) => [draw.lot.source, draw.drawnCredits]).sort()).toEqual([['promotion', 3], ['purchase', 2]]);
+
+    now = new Date('2026-03-03T00:00:00Z'); // the promotion lot has expired while held
+    const released = await close(held.reservationId, { closeAs: 'released', idempotencyKey: 'wf-e:release' });
+    expect(released).toMatchObject({ returnedCredits: 2, expiredCredits: 3 });
+    expect(await account(userId)).toMatchObject({ balanceCredits: 10, reservedCredits: 0 });
+    const expiration = await prisma.journalEntry.findFirstOrThrow({ where: { account: { userId }, type: 'expiration' } });
+    expect(expiration.amountCredits).toBe(-3);
+  });
+
+  it('expires due lots before a spend so it never draws on them', async () => {
+    now = new Date('2026-06-01T00:00:00Z');
+    const userId = await newAccount(0);
+    await inLedgerTransaction(prisma, async (tx) => {
+      const locked = await lockAccountByUserId(tx, userId);
+      await grantLot(tx, locked, { source: 'daily_bonus', credits: 4, expiresAt: new Date('2026-06-02T00:00:00Z'), reason: 'bonus', actor: 'test', idempotencyKey: `bonus-${userId}`, at: now });
+    });
+    now = new Date('2026-06-03T00:00:00Z');
+    const refused = await reserve(userId, 1, 'wf-f:reserve');
+    expect(refused).toEqual({ kind: 'insufficient', requiredCredits: 1, availableCredits: 0 });
+    expect(await account(userId)).toMatchObject({ balanceCredits: 0 });
+  });
+
+  it('serialises concurrent reservations on one account so it never overspends', async () => {
+    const userId = await newAccount(10);
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, i) => reserve(userId, 1, `wf-g${i}:reserve`)));
+    expect(outcomes.filter((outcome) => outcome.kind === 'reserved')).toHaveLength(10);
+    expect(await account(userId)).toMatchObject({ balanceCredits: 10, reservedCredits: 10 });
+  });
+
+  it('refuses to update or delete a journal entry', async () => {
+    const userId = await newAccount();
+    await expect(prisma.journalEntry.updateMany({ where: { account: { userId } }, data: { reason: 'rewritten' } })).rejects.toThrow(/append-only/);
+    await expect(prisma.journalEntry.deleteMany({ where: { account: { userId } } })).rejects.toThrow(/append-only/);
+  });
+});

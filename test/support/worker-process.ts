@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SagaHarness } from './saga-harness';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * The real worker entry point (worker/main.ts) as a child process, so a test can SIGKILL it the way
+ * an OOM killer or a lost node would, and start another.
+ */
+export class WorkerProcess {
+  private child: ChildProcess | null = null;
+  private output = '';
+
+  private constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  static async forHarness(harness: SagaHarness): Promise<WorkerProcess> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'credits-bundle-'));
+    const bundlePath = path.join(dir, 'workflow-bundle.js');
+    await writeFile(bundlePath, harness.workflowBundle.code);
+    return new WorkerProcess({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      DATABASE_URL: harness.databaseUrl,
+      TEMPORAL_ADDRESS: harness.temporalAddress,
+      TEMPORAL_NAMESPACE: harness.config.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: harness.config.TEMPORAL_TASK_QUEUE,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      GENERATOR: 'local',
+    });
+  }
+
+  async start(timeoutMs = 60_000): Promise<void> {
+    this.output = '';
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes('worker: polling')) {
+      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`worker did not start in time:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** No goodbye: the process gets no chance to finish or hand back anything. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    this.child = null;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    this.child = null;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+}

@@ -1,0 +1,53 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { apiAs, flashcards } from '../support/api-client';
+import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+
+/**
+ * Records the saga histories that test/integration/workflow-replay.test.ts replays. Run it with
+ * `npm run histories:record` after an intended change to the workflow, and commit the result:
+ * replaying old histories against new code is how a change that breaks running sagas fails CI.
+ */
+const HISTORIES_DIR = path.resolve(__dirname, '..', '..', 'workflows', 'histories');
+
+let harness: SagaHarness;
+
+beforeAll(async () => {
+  harness = await startSagaHarness();
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function record(name: string, run: () => Promise<string>): Promise<void> {
+  const workflowId = await run();
+  await harness.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
+  const history = await harness.temporal.workflow.getHandle(workflowId).fetchHistory();
+  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+}
+
+it('records one history per saga path', async () => {
+  const user = apiAs(harness, 'history-recorder');
+  const text = 'Photosynthesis turns light into chemical energy. Chlorophyll absorbs red and blue light.';
+  await record('generation-succeeded', async () => (await user.createGeneration(flashcards(text, 10))).body.workflowId);
+  await record('generation-short-capture', async () => (await user.createGeneration(flashcards(`[short:2] ${text}`, 10))).body.workflowId);
+  await record('generation-flaky-then-succeeded', async () => (await user.createGeneration(flashcards(`[flaky:1] ${text}`, 5))).body.workflowId);
+  await record('generation-rejected-prompt', async () => (await user.createGeneration(flashcards(`[fail] ${text}`, 5))).body.workflowId);
+  await record('generation-cancelled', async () => {
+    const created = await user.createGeneration(flashcards(`[slow:20000] ${text}`, 5));
+    await user.waitForStatus(created.body.id, ['generating']);
+    await user.cancelGeneration(created.body.id, 'recorded cancel');
+    return created.body.workflowId;
+  });
+  await record('generation-insufficient-credits', async () => {
+    const poor = apiAs(harness, 'history-recorder-poor');
+    for (let i = 0; i < 3; i += 1) {
+      const spent = await poor.createGeneration({ type: 'quiz', input: { text, count: 40 } });
+      if (spent.status === 202) await poor.waitForStatus(spent.body.id, ['succeeded']);
+    }
+    const refused = await poor.createGeneration({ type: 'quiz', input: { text, count: 50 } });
+    return `generation-${refused.body.error.generationId}`;
+  });
+});
