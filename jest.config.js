@@ -1,7 +1,7 @@
 // Two projects: fast unit tests with no services, and integration tests that run against a real
 // Temporal dev server and a real Postgres, both started once by test/global-setup.ts.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
 };
 
 /** @type {import('jest').Config} */

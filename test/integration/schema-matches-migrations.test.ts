@@ -111,7 +111,7 @@ describe('the migrated database matches schema.prisma', () => {
 
   it('has the enums with the same values in the same order', async () => {
     const { rows } = await client.query(`
-      SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
+      SELECT t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
       FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`);
     const actual = Object.fromEntries(rows.map((row) => [row.typname, row.labels]));
     const expected = Object.fromEntries(dmmf.datamodel.enums.map((enumDef) => [enumDef.dbName ?? enumDef.name, enumDef.values.map((value) => value.dbName ?? value.name)]));
@@ -121,7 +121,7 @@ describe('the migrated database matches schema.prisma', () => {
   it('has every primary key, unique constraint and index the schema declares, and no others', async () => {
     const { rows } = await client.query(`
       SELECT t.relname AS table_name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary,
-             array_agg(a.attname ORDER BY k.ordinality) AS columns
+             array_agg(a.attname::text ORDER BY k.ordinality) AS columns
       FROM pg_index ix
       JOIN pg_class t ON t.oid = ix.indrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'
@@ -142,8 +142,8 @@ describe('the migrated database matches schema.prisma', () => {
   it('has a foreign key for every relation', async () => {
     const { rows } = await client.query(`
       SELECT src.relname AS from_table, dst.relname AS to_table,
-             (SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey)) AS from_columns,
-             (SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = ANY(c.confkey)) AS to_columns
+             (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey)) AS from_columns,
+             (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = ANY(c.confkey)) AS to_columns
       FROM pg_constraint c JOIN pg_class src ON src.oid = c.conrelid JOIN pg_class dst ON dst.oid = c.confrelid
       WHERE c.contype = 'f'`);
     const actual = rows.map((row) => `${row.from_table}(${row.from_columns.join(',')})->${row.to_table}(${row.to_columns.join(',')})`);

@@ -1,0 +1,9 @@
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export default async function globalTeardown(): Promise<void> {
+  const services = (globalThis as Record<string, unknown>).__creditsTestServices as { postgres: Stoppable; temporal: Stoppable } | undefined;
+  if (!services) return;
+  await Promise.allSettled([services.temporal.stop(), services.postgres.stop()]);
+}
