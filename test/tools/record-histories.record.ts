@@ -1,4 +1,4 @@
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { apiAs, flashcards } from '../support/api-client';
@@ -24,8 +24,13 @@ afterAll(async () => {
 async function record(name: string, run: () => Promise<string>): Promise<void> {
   const workflowId = await run();
   await harness.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
-  const history = await harness.temporal.workflow.getHandle(workflowId).fetchHistory();
-  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  // The CLI writes the same JSON the Web UI's "Download" gives, which historyFromJSON reads.
+  const json = execFileSync(
+    process.env.CREDITS_TEST_TEMPORAL_CLI!,
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', harness.temporalAddress, '--output', 'json'],
+    { encoding: 'utf8' },
+  );
+  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), json);
 }
 
 it('records one history per saga path', async () => {
