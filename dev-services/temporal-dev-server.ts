@@ -42,7 +42,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   }
   for (const attribute of options.searchAttributes) args.push('--search-attribute', `${attribute.name}=${attribute.cliType}`);
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // Own process group, so a terminal's Ctrl-C reaches our orchestrator first and shutdown is ordered.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let recentOutput = '';
   const logStream = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : null;
   const capture = (chunk: Buffer) => {

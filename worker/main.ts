@@ -4,7 +4,7 @@ import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { createGenerator } from '../generator/create-generator';
 import { systemClock } from '../ledger/clock';
-import { createGenerationWorker } from './create-worker';
+import { bundleWorkflows, createGenerationWorker } from './create-worker';
 
 /** The worker process: runs until SIGINT/SIGTERM, then drains in-flight work and exits. */
 async function main(): Promise<void> {
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
       holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
       minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
     }),
-    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+    // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
+    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : await bundleWorkflows(),
   });
   console.log(`worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   // Worker.run() installs its own SIGINT/SIGTERM handling and resolves once drained.
