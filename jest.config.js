@@ -26,4 +26,8 @@ module.exports = {
   // Integration files share one Temporal server and one Postgres; two cores run them one at a time.
   maxWorkers: 1,
   testTimeout: 120_000,
+  // The Temporal SDK's native runtime (its Rust threads) keeps a test worker process alive after
+  // every worker and connection is closed, so Jest would wait forever for it; the samples run
+  // mocha with --exit for the same reason. Services are still stopped in globalTeardown.
+  forceExit: true,
 };

@@ -87,7 +87,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // A terminal's Ctrl-C also reaches the postgres process (the package spawns it in our process
       // group), which then shuts itself down fast; the package's stop() would wait forever for an
       // exit it already missed, so it gets a bounded wait.
-      await Promise.race([server.stop(), new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([server.stop(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+      clearTimeout(timer);
       if (!options.persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };
