@@ -7,7 +7,9 @@ import { openAccountIfMissing } from '../ledger/open-account';
 import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { GenerationService } from './generation-service';
+import { adminRoutes } from './routes/admin';
 import { creditRoutes } from './routes/credits';
+import { transferRoutes } from './routes/transfers';
 import { generationRoutes } from './routes/generations';
 import { healthRoutes } from './routes/health';
 
@@ -36,6 +38,8 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config })));
   app.use(creditRoutes({ prisma, clock, config }));
+  app.use(transferRoutes({ prisma, clock, config }));
+  app.use(adminRoutes({ prisma, clock }));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logError ?? ((error, context) => console.error('api: unhandled error', context, error))));

@@ -18,6 +18,9 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
+  BALANCE_CAP_EXCEEDED: 409,
+  TRANSFER_TO_SELF: 400,
+  RECIPIENT_NOT_FOUND: 404,
 };
 
 export interface ErrorBody {

@@ -48,6 +48,9 @@ const configSchema = z
 
     // Credits granted once when a user's account opens.
     SIGNUP_CREDITS: nonNegativeInt.default(50),
+    // No account may hold more; purchases and transfers above it are refused, bonuses and
+    // promotions are granted up to it (the journal records the capped amount).
+    MAX_BALANCE: positiveInt.default(10_000),
     // Available credits a user must keep to start a generation, on top of its cost.
     MIN_CREDITS_TO_GENERATE: nonNegativeInt.default(0),
     // `available` below this sets the lowCredit flag on GET /users/me/credits.

@@ -18,7 +18,10 @@ export type CreditsErrorCode =
   | 'RESERVATION_NOT_PENDING'
   | 'ACCOUNT_NOT_FOUND'
   | 'GENERATION_NOT_CANCELLABLE'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'BALANCE_CAP_EXCEEDED'
+  | 'TRANSFER_TO_SELF'
+  | 'RECIPIENT_NOT_FOUND';
 
 export class CreditsError extends Error {
   constructor(
@@ -105,5 +108,27 @@ export class GenerationNotCancellableError extends CreditsError {
 export class ServiceUnavailableError extends CreditsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SERVICE_UNAVAILABLE', message, {}, options);
+  }
+}
+
+export class BalanceCapExceededError extends CreditsError {
+  constructor(userId: string, capCredits: number, balanceCredits: number, requestedCredits: number) {
+    super('BALANCE_CAP_EXCEEDED', `This would take the balance of ${userId} above its cap of ${capCredits} credits`, {
+      capCredits,
+      balanceCredits,
+      requestedCredits,
+    });
+  }
+}
+
+export class TransferToSelfError extends CreditsError {
+  constructor() {
+    super('TRANSFER_TO_SELF', 'Credits cannot be transferred to yourself');
+  }
+}
+
+export class RecipientNotFoundError extends CreditsError {
+  constructor(userId: string) {
+    super('RECIPIENT_NOT_FOUND', `User ${userId} has no credit account to receive credits`, { toUserId: userId });
   }
 }

@@ -11,6 +11,8 @@ export interface GrantRequest {
   actor: string;
   idempotencyKey: string;
   relatedId?: string;
+  // An operator's grant is journaled as an adjustment; everything else as a grant.
+  journalType?: 'grant' | 'adjustment';
   at: Date;
 }
 
@@ -32,7 +34,7 @@ export async function grantLot(tx: LedgerTx, account: LockedAccount, grant: Gran
     select: { id: true },
   });
   await appendJournalEntry(tx, account, {
-    type: 'grant',
+    type: grant.journalType ?? 'grant',
     amountCredits: grant.credits,
     reason: grant.reason,
     relatedType: 'lot',

@@ -40,16 +40,17 @@ const CHECKS: ReadonlyArray<{ invariant: string; sql: string }> = [
           WHERE a.balance_credits <> COALESCE(l.remaining, 0) + a.reserved_credits`,
   },
   {
-    invariant: 'lot remainder equals granted minus drawn plus returned minus swept expiry',
+    invariant: 'lot remainder equals granted minus drawn plus returned minus swept expiry minus direct debits',
     sql: `SELECT l.id AS lot_id, l.granted_credits, l.remaining_credits, COALESCE(d.drawn, 0)::int AS drawn,
-                 COALESCE(d.returned, 0)::int AS returned, COALESCE(e.swept, 0)::int AS swept
+                 COALESCE(d.returned, 0)::int AS returned, COALESCE(e.swept, 0)::int AS swept, COALESCE(x.debited, 0)::int AS debited
           FROM credit_lots l
+          LEFT JOIN (SELECT lot_id, SUM(debited_credits) AS debited FROM lot_debits GROUP BY lot_id) x ON x.lot_id = l.id
           LEFT JOIN (SELECT lot_id, SUM(drawn_credits) AS drawn, SUM(returned_credits) AS returned FROM reservation_draws GROUP BY lot_id) d
             ON d.lot_id = l.id
           LEFT JOIN (SELECT related_id, -SUM(amount_credits) AS swept FROM journal_entries
                      WHERE type = 'expiration' AND idempotency_key = 'expire:' || related_id GROUP BY related_id) e
             ON e.related_id = l.id::text
-          WHERE l.remaining_credits <> l.granted_credits - COALESCE(d.drawn, 0) + COALESCE(d.returned, 0) - COALESCE(e.swept, 0)`,
+          WHERE l.remaining_credits <> l.granted_credits - COALESCE(d.drawn, 0) + COALESCE(d.returned, 0) - COALESCE(e.swept, 0) - COALESCE(x.debited, 0)`,
   },
   {
     invariant: 'a closed reservation accounts for every drawn credit exactly once, a pending one for none yet',

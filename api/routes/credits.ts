@@ -6,6 +6,7 @@ import type { PrismaClient } from '../../generated/prisma/client';
 import { JournalEntryType } from '../../generated/prisma/enums';
 import type { Clock } from '../../ledger/clock';
 import { readCreditSummary } from '../../ledger/credit-summary';
+import { readCreditAnalytics, readRunway } from '../../ledger/analytics';
 import { readHistory, type HistoryEntry } from '../../ledger/history';
 import { principalOf } from '../auth/authenticate';
 import { parseOrThrow } from '../validation';
@@ -26,6 +27,16 @@ export const creditHistoryQuery = z
   })
   .strict();
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const creditAnalyticsQuery = z
+  .object({
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    bucket: z.enum(['day', 'week', 'month']).default('day'),
+  })
+  .strict();
+
 export interface CreditRoutesDeps {
   prisma: PrismaClient;
   clock: Clock;
@@ -38,6 +49,7 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
   router.get('/users/me/credits', async (_req, res) => {
     const { userId } = principalOf(res);
     const summary = await readCreditSummary(deps.prisma, userId, deps.clock.now());
+    const runway = await readRunway(deps.prisma, userId, summary.availableCredits);
     res.json({
       userId,
       balance: summary.balanceCredits,
@@ -46,24 +58,66 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
       lowCredit: summary.availableCredits < deps.config.LOW_CREDIT_WARNING_THRESHOLD,
       lowCreditThreshold: deps.config.LOW_CREDIT_WARNING_THRESHOLD,
       nextExpiry: summary.nextExpiry ? { at: summary.nextExpiry.at.toISOString(), credits: summary.nextExpiry.credits } : null,
+      // About how many more generations the available credits buy at this user's own average cost.
+      runway: { generations: runway.generations, averageCost: runway.averageCostCredits },
     });
   });
 
   router.get('/users/me/credit-history', async (req, res) => {
     const query = parseOrThrow(creditHistoryQuery, req.query, 'query');
-    const page = await readHistory(deps.prisma, {
-      userId: principalOf(res).userId,
-      limit: query.limit,
-      beforeId: query.cursor ? decodeCursor(query.cursor) : undefined,
-      types: query.type,
-      reason: query.reason,
-      from: query.from,
-      to: query.to,
+    res.json(await historyPage(deps.prisma, principalOf(res).userId, query));
+  });
+
+  router.get('/users/me/credit-analytics', async (req, res) => {
+    const query = parseOrThrow(creditAnalyticsQuery, req.query, 'query');
+    const to = query.to ?? deps.clock.now();
+    const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
+    // A year of days is the most buckets one answer carries.
+    if (from >= to || to.getTime() - from.getTime() > 400 * DAY_MS) {
+      throw new ValidationError('from must be before to, at most 400 days apart', { from: from.toISOString(), to: to.toISOString() });
+    }
+    const analytics = await readCreditAnalytics(deps.prisma, principalOf(res).userId, { from, to, bucket: query.bucket });
+    res.json({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      bucket: query.bucket,
+      buckets: analytics.buckets.map((bucket) => ({
+        start: bucket.start.toISOString(),
+        spent: bucket.spentCredits,
+        granted: bucket.grantedCredits,
+        expired: bucket.expiredCredits,
+        transferredOut: bucket.transferredOutCredits,
+      })),
+      spendByOperation: analytics.spendByOperation.map((row) => ({ type: row.type, generations: row.generations, spent: row.spentCredits })),
+      averageCostPerGeneration: analytics.averageCreditsPerGeneration,
+      mostExpensiveGenerations: analytics.mostExpensiveGenerations.map((generation) => ({
+        id: generation.id,
+        type: generation.type,
+        cost: generation.costCredits,
+        producedCount: generation.producedCount,
+        createdAt: generation.createdAt.toISOString(),
+      })),
+      refundRate: analytics.refundRate,
     });
-    res.json({ items: page.entries.map(historyItem), nextCursor: page.nextBeforeId === null ? null : encodeCursor(page.nextBeforeId) });
   });
 
   return router;
+}
+
+export async function historyPage(prisma: PrismaClient, userId: string, query: z.infer<typeof creditHistoryQuery>, options: { includeActor?: boolean } = {}) {
+  const page = await readHistory(prisma, {
+    userId,
+    limit: query.limit,
+    beforeId: query.cursor ? decodeCursor(query.cursor) : undefined,
+    types: query.type,
+    reason: query.reason,
+    from: query.from,
+    to: query.to,
+  });
+  return {
+    items: page.entries.map((entry) => ({ ...historyItem(entry), ...(options.includeActor ? { actor: entry.actor } : {}) })),
+    nextCursor: page.nextBeforeId === null ? null : encodeCursor(page.nextBeforeId),
+  };
 }
 
 function historyItem(entry: HistoryEntry) {

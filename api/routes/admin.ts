@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { adjustCredits } from '../../ledger/adjust';
+import type { Clock } from '../../ledger/clock';
+import { inLedgerTransaction } from '../../ledger/transaction';
+import { principalOf, requireAdmin } from '../auth/authenticate';
+import { userIdSchema } from '../auth/tokens';
+import { parseOrThrow } from '../validation';
+import { creditHistoryQuery, historyPage } from './credits';
+import { idempotencyKeyHeader } from './generations';
+
+export const adjustmentBody = z
+  .object({
+    amount: z.number().int().refine((value) => value !== 0, 'amount must not be zero').refine((value) => Math.abs(value) <= 1_000_000, 'amount is too large'),
+    reason: z.string().trim().min(3, 'say why').max(500),
+    expiresAt: z.coerce.date().optional(),
+  })
+  .strict();
+
+const userParams = z.object({ id: userIdSchema }).strict();
+
+/** Operator endpoints; every route needs the admin role, and every change records who made it. */
+export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock }): Router {
+  const router = Router();
+  router.use('/admin', requireAdmin);
+
+  router.post('/admin/users/:id/credit-adjustments', async (req, res) => {
+    const { id } = parseOrThrow(userParams, req.params, 'params');
+    const body = parseOrThrow(adjustmentBody, req.body, 'body');
+    const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    const admin = principalOf(res);
+    const at = deps.clock.now();
+    const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
+      adjustCredits(tx, {
+        userId: id,
+        credits: body.amount,
+        reason: body.reason,
+        expiresAt: body.expiresAt ?? null,
+        adminId: admin.userId,
+        // Without a key each request is its own adjustment; with one, a retry applies once.
+        idempotencyKey: `adjustment:${admin.userId}:${idempotencyKey ?? randomUUID()}`,
+        at,
+      }),
+    );
+    res.status(outcome.applied ? 201 : 200).json({ userId: id, amount: body.amount, balance: outcome.balanceCredits, available: outcome.availableCredits, applied: outcome.applied });
+  });
+
+  router.get('/admin/users/:id/credit-history', async (req, res) => {
+    const { id } = parseOrThrow(userParams, req.params, 'params');
+    const query = parseOrThrow(creditHistoryQuery, req.query, 'query');
+    res.json(await historyPage(deps.prisma, id, query, { includeActor: true }));
+  });
+
+  return router;
+}

@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../../config/env';
+import { ValidationError } from '../../errors/credits-errors';
+import type { PrismaClient } from '../../generated/prisma/client';
+import type { Clock } from '../../ledger/clock';
+import { transferCredits } from '../../ledger/transfer';
+import { inLedgerTransaction } from '../../ledger/transaction';
+import { principalOf } from '../auth/authenticate';
+import { userIdSchema } from '../auth/tokens';
+import { parseOrThrow } from '../validation';
+import { idempotencyKeyHeader } from './generations';
+
+export const createTransferBody = z
+  .object({
+    toUserId: userIdSchema,
+    amount: z.number().int('amount must be a whole number of credits').positive('amount must be positive').max(1_000_000),
+    note: z.string().trim().max(280).optional(),
+  })
+  .strict();
+
+export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; config: Pick<Config, 'MAX_BALANCE'> }): Router {
+  const router = Router();
+
+  router.post('/credits/transfers', async (req, res) => {
+    const body = parseOrThrow(createTransferBody, req.body, 'body');
+    const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    // A transfer moves money-like value: without a key, a retried request could send twice.
+    if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every transfer');
+    const { userId } = principalOf(res);
+    const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
+      transferCredits(tx, {
+        fromUserId: userId,
+        toUserId: body.toUserId,
+        credits: body.amount,
+        note: body.note ?? null,
+        idempotencyKey,
+        requestHash: createHash('sha256').update(JSON.stringify([body.toUserId, body.amount, body.note ?? null])).digest('hex'),
+        maxBalanceCredits: deps.config.MAX_BALANCE,
+        at: deps.clock.now(),
+      }),
+    );
+    res.status(outcome.replayed ? 200 : 201).json({
+      id: outcome.transferId,
+      fromUserId: userId,
+      toUserId: body.toUserId,
+      amount: outcome.credits,
+      note: body.note ?? null,
+      available: outcome.senderAvailableCredits,
+    });
+  });
+
+  return router;
+}
