@@ -59,6 +59,12 @@ const configSchema = z
     // never returned; it must exceed the longest a generation can legitimately take.
     RESERVATION_HOLD_TIMEOUT_MS: positiveInt.default(60 * 60 * 1000),
 
+    // The one-time backfill for users who existed before credits (`npm run backfill`).
+    BACKFILL_GRANT_CREDITS: positiveInt.default(50),
+    BACKFILL_PAGE_SIZE: positiveInt.max(5_000).default(500),
+    BACKFILL_PAGES_PER_RUN: positiveInt.default(100),
+    BACKFILL_PAUSE_MS: nonNegativeInt.default(0),
+
     GENERATOR: z.enum(['local', 'openai']).default('local'),
     OPENAI_BASE_URL: z.string().url().optional(),
     OPENAI_API_KEY: z.string().optional(),

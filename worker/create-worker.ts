@@ -1,6 +1,7 @@
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import path from 'node:path';
+import type { BackfillActivities } from '../activities/backfill-activities';
 import type { GenerationActivities } from '../activities/generation-activities';
 
 // index.ts under tsx and in tests, index.js once compiled to dist/.
@@ -10,14 +11,14 @@ export interface GenerationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: GenerationActivities;
+  activities: GenerationActivities & BackfillActivities;
   // A prebuilt bundle (tests build one per file; production builds one at image build time).
   workflowBundle?: WorkflowBundleOption;
   // Lets the SIGTERM drain finish in-flight activities before the worker exits.
   shutdownGraceTime?: Duration;
 }
 
-/** The worker that runs generation sagas: the workflows from workflows/, the activities given. */
+/** The worker that runs the sagas and the backfill: the workflows from workflows/, the activities given. */
 export function createGenerationWorker(options: GenerationWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,

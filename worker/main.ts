@@ -1,4 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
+import { createBackfillActivities } from '../activities/backfill-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
@@ -16,13 +17,16 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createGenerationActivities({
-      prisma,
-      generator: createGenerator(config),
-      clock: systemClock,
-      holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-      minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-    }),
+    activities: {
+      ...createGenerationActivities({
+        prisma,
+        generator: createGenerator(config),
+        clock: systemClock,
+        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+      }),
+      ...createBackfillActivities({ prisma, clock: systemClock }),
+    },
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : await bundleWorkflows(),
   });

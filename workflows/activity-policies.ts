@@ -39,3 +39,18 @@ export const GENERATOR_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['GENERATOR_PROMPT_REJECTED', 'GENERATOR_POLICY_REFUSAL'],
   },
 };
+
+/**
+ * A backfill page is one set-based transaction over a few hundred users; it is idempotent, so it
+ * retries for as long as a database outage plausibly lasts (about 16 hours at one try a minute),
+ * then fails the backfill, which can be started again and resumes from scratch harmlessly.
+ */
+export const BACKFILL_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 1000,
+  },
+};

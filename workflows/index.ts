@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { generationWorkflow } from './generation-workflow';
+export { migrationBackfillWorkflow } from './backfill-workflow';

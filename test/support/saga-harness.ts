@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
+import { createBackfillActivities } from '../../activities/backfill-activities';
 import { createGenerationActivities } from '../../activities/generation-activities';
 import { signAccessToken } from '../../api/auth/tokens';
 import { createApp } from '../../api/app';
@@ -75,13 +76,16 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle,
       shutdownGraceTime: '2 seconds',
-      activities: createGenerationActivities({
-        prisma,
-        generator: options.generator ?? createLocalGenerator(),
-        clock,
-        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-      }),
+      activities: {
+        ...createGenerationActivities({
+          prisma,
+          generator: options.generator ?? createLocalGenerator(),
+          clock,
+          holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+          minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+        }),
+        ...createBackfillActivities({ prisma, clock }),
+      },
     });
     worker = { instance, running: instance.run(), connection };
   };

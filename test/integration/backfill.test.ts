@@ -1,0 +1,69 @@
+import { startOrAttachBackfill, watchBackfill } from '../../backfill/backfill-client';
+import { systemClock } from '../../ledger/clock';
+import { openAccountIfMissing } from '../../ledger/open-account';
+import { verifyLedger } from '../../ledger/verify-ledger';
+import { BACKFILL_WORKFLOW_ID, getBackfillProgressQuery } from '../../workflows/backfill-contract';
+import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
+import { WorkerProcess } from '../support/worker-process';
+
+const LEGACY_USERS = 3000;
+let harness: SagaHarness;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  // Small pages with a pause, so the backfill spans many pages, runs and seconds: long enough to
+  // kill the worker in the middle of it.
+  harness = await startSagaHarness({
+    inProcessWorker: false,
+    env: { BACKFILL_PAGE_SIZE: '100', BACKFILL_PAGES_PER_RUN: '4', BACKFILL_PAUSE_MS: '150' },
+  });
+  worker = await WorkerProcess.forHarness(harness);
+  await harness.prisma.$executeRaw`INSERT INTO users (id) SELECT 'legacy-' || lpad(g::text, 5, '0') FROM generate_series(1, ${LEGACY_USERS}) g`;
+  for (const userId of ['legacy-00007', 'legacy-01500', 'legacy-02999']) {
+    await openAccountIfMissing(harness.prisma, { userId, signupCredits: 50, clock: systemClock });
+  }
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await harness?.close();
+});
+
+describe('the migration backfill', () => {
+  it('grants every existing user without an account exactly 50 credits, through a worker crash', async () => {
+    await worker.start();
+    const { attached } = await startOrAttachBackfill(harness.temporal, harness.config);
+    expect(attached).toBe(false);
+    const handle = harness.temporal.workflow.getHandle(BACKFILL_WORKFLOW_ID);
+    await waitFor(() => handle.query(getBackfillProgressQuery).catch(() => null), (progress) => (progress?.scannedUsers ?? 0) >= 800, { what: 'the backfill to be under way' });
+    await worker.kill();
+    const midway = await harness.prisma.creditLot.count({ where: { source: 'migration' } });
+    expect(midway).toBeGreaterThan(0);
+    expect(midway).toBeLessThan(LEGACY_USERS - 3);
+
+    // Starting it again while it runs attaches instead of starting a second one.
+    expect((await startOrAttachBackfill(harness.temporal, harness.config)).attached).toBe(true);
+    await worker.start();
+    const result = await watchBackfill(harness.temporal, () => undefined, 200);
+    expect(result).toMatchObject({ done: true, scannedUsers: LEGACY_USERS, grantedUsers: LEGACY_USERS - 3 });
+    expect(result.pages).toBe(LEGACY_USERS / 100);
+
+    const grants = await harness.prisma.$queryRaw<Array<{ lots: number; credits: number; users: number }>>`
+      SELECT COUNT(*)::int AS lots, SUM(granted_credits)::int AS credits, COUNT(DISTINCT account_id)::int AS users FROM credit_lots WHERE source = 'migration'`;
+    expect(grants[0]).toEqual({ lots: LEGACY_USERS - 3, credits: (LEGACY_USERS - 3) * 50, users: LEGACY_USERS - 3 });
+    const wrongBalances = await harness.prisma.creditAccount.count({ where: { balanceCredits: { not: 50 } } });
+    expect(wrongBalances).toBe(0);
+    const alreadyOpen = await harness.prisma.creditLot.count({ where: { source: 'migration', account: { userId: { in: ['legacy-00007', 'legacy-01500', 'legacy-02999'] } } } });
+    expect(alreadyOpen).toBe(0);
+    expect(await verifyLedger(harness.prisma)).toEqual([]);
+  });
+
+  it('grants nothing when run a second time', async () => {
+    const { attached } = await startOrAttachBackfill(harness.temporal, harness.config);
+    expect(attached).toBe(false);
+    const result = await watchBackfill(harness.temporal, () => undefined, 200);
+    expect(result).toMatchObject({ done: true, scannedUsers: LEGACY_USERS, grantedUsers: 0 });
+    expect(await harness.prisma.creditLot.count({ where: { source: 'migration' } })).toBe(LEGACY_USERS - 3);
+    expect(await verifyLedger(harness.prisma)).toEqual([]);
+  });
+});
