@@ -11,6 +11,7 @@ import { createPrismaClient, type PrismaClient } from '../../db/prisma';
 import { createLocalGenerator } from '../../generator/local-generator';
 import type { Generator } from '../../generator/generator';
 import { systemClock, type Clock } from '../../ledger/clock';
+import { verifyLedger } from '../../ledger/verify-ledger';
 import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 
@@ -110,11 +111,15 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     tokenFor: (userId, role = 'user') => signAccessToken({ userId, role }, config),
     startWorker,
     stopWorker,
+    // Every file that uses the harness ends with the whole-database invariant check
+    // (npm run ledger:verify's), so no test can leave the books inconsistent unnoticed.
     async close() {
       await stopWorker();
+      const violations = await verifyLedger(prisma);
       await clientConnection.close();
       await prisma.$disconnect();
       await database.drop();
+      if (violations.length > 0) throw new Error(`ledger invariants violated:\n${JSON.stringify(violations, bigintSafe, 2)}`);
     },
   };
 }
