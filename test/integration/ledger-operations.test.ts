@@ -169,3 +169,28 @@ describe('ledger operations', () => {
     await expect(prisma.journalEntry.deleteMany({ where: { account: { userId } } })).rejects.toThrow(/append-only/);
   });
 });
+
+describe('the balance cap', () => {
+  async function grantWithCap(userId: string, credits: number, policy: 'refuse' | 'grant_up_to_cap', key: string) {
+    return inLedgerTransaction(prisma, async (tx) => {
+      const locked = await lockAccountByUserId(tx, userId);
+      return grantLot(tx, locked, { source: policy === 'refuse' ? 'purchase' : 'promotion', credits, expiresAt: null, reason: 'capped grant', actor: 'test', idempotencyKey: key, cap: { maxBalanceCredits: 60, policy }, at: now });
+    });
+  }
+
+  it('grants a bonus up to the cap and journals the capped amount', async () => {
+    const userId = await newAccount(50);
+    const outcome = await grantWithCap(userId, 25, 'grant_up_to_cap', `promo-cap-${userId}`);
+    expect(outcome).toMatchObject({ kind: 'granted', credits: 10, requestedCredits: 25 });
+    const entry = await prisma.journalEntry.findUniqueOrThrow({ where: { idempotencyKey: `promo-cap-${userId}` } });
+    expect(entry).toMatchObject({ amountCredits: 10, balanceAfterCredits: 60 });
+    expect(entry.metadata).toMatchObject({ requestedCredits: 25, cappedAtCredits: 60 });
+    expect(await grantWithCap(userId, 5, 'grant_up_to_cap', `promo-cap2-${userId}`)).toEqual({ kind: 'capped_out', requestedCredits: 5 });
+  });
+
+  it('refuses a purchase that would exceed the cap', async () => {
+    const userId = await newAccount(50);
+    await expect(grantWithCap(userId, 11, 'refuse', `buy-cap-${userId}`)).rejects.toMatchObject({ code: 'BALANCE_CAP_EXCEEDED' });
+    expect(await grantWithCap(userId, 10, 'refuse', `buy-ok-${userId}`)).toMatchObject({ kind: 'granted', credits: 10 });
+  });
+});
