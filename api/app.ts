@@ -39,7 +39,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config })));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config }));
-  app.use(adminRoutes({ prisma, clock }));
+  app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logError ?? ((error, context) => console.error('api: unhandled error', context, error))));

@@ -40,6 +40,10 @@ const configSchema = z
     TEMPORAL_UI_PORT: port.default(8233),
     // Where operators open sagas; the API builds links to it.
     TEMPORAL_UI_URL: z.string().url().optional(),
+    // A saga is stuck when it has spent longer than this in one step: reserving credits (a single
+    // short transaction) or generating (the generator's own budget is 15 minutes with retries).
+    SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
+    SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
     // A prebuilt workflow bundle (from `npm run workflow:bundle`); unset bundles at worker start.
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
 

@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config/env';
 import type { PrismaClient } from '../../generated/prisma/client';
+import { findSagas, visibilityQuery } from '../../operations/find-sagas';
 import { adjustCredits } from '../../ledger/adjust';
 import type { Clock } from '../../ledger/clock';
 import { inLedgerTransaction } from '../../ledger/transaction';
@@ -21,8 +24,19 @@ export const adjustmentBody = z
 
 const userParams = z.object({ id: userIdSchema }).strict();
 
+export const sagaListQuery = z
+  .object({
+    status: z.enum(['pending', 'generating', 'succeeded', 'failed', 'cancelled']).optional(),
+    userId: userIdSchema.optional(),
+    stuck: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+
+type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS'>;
+
 /** Operator endpoints; every route needs the admin role, and every change records who made it. */
-export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock }): Router {
+export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig }): Router {
   const router = Router();
   router.use('/admin', requireAdmin);
 
@@ -51,6 +65,15 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock }): Route
     const { id } = parseOrThrow(userParams, req.params, 'params');
     const query = parseOrThrow(creditHistoryQuery, req.query, 'query');
     res.json(await historyPage(deps.prisma, id, query, { includeActor: true }));
+  });
+
+  router.get('/admin/sagas', async (req, res) => {
+    const query = parseOrThrow(sagaListQuery, req.query, 'query');
+    const filter = { status: query.status, userId: query.userId, stuckOnly: query.stuck ?? false, limit: query.limit };
+    const now = deps.clock.now();
+    const sagas = await findSagas(deps.temporal, deps.config, filter, now);
+    // The query is returned too, so an operator can paste it into the Web UI's filter.
+    res.json({ items: sagas, visibilityQuery: visibilityQuery(deps.config, filter, now) });
   });
 
   return router;
