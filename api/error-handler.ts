@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   BALANCE_CAP_EXCEEDED: 409,
   TRANSFER_TO_SELF: 400,
   RECIPIENT_NOT_FOUND: 404,
+  SAGA_ACTION_REFUSED: 409,
 };
 
 export interface ErrorBody {

@@ -21,7 +21,8 @@ export type CreditsErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'BALANCE_CAP_EXCEEDED'
   | 'TRANSFER_TO_SELF'
-  | 'RECIPIENT_NOT_FOUND';
+  | 'RECIPIENT_NOT_FOUND'
+  | 'SAGA_ACTION_REFUSED';
 
 export class CreditsError extends Error {
   constructor(
@@ -130,5 +131,11 @@ export class TransferToSelfError extends CreditsError {
 export class RecipientNotFoundError extends CreditsError {
   constructor(userId: string) {
     super('RECIPIENT_NOT_FOUND', `User ${userId} has no credit account to receive credits`, { toUserId: userId });
+  }
+}
+
+export class SagaActionRefusedError extends CreditsError {
+  constructor(workflowId: string, action: string, reason: string) {
+    super('SAGA_ACTION_REFUSED', `Cannot ${action} ${workflowId}: ${reason}`, { workflowId, action });
   }
 }

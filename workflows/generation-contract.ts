@@ -60,5 +60,16 @@ export const cancelGenerationSignal = defineSignal<[CancelRequest]>('cancelGener
 /** Cancel with an answer: the validator refuses once the saga is past the point of no return. */
 export const cancelGenerationUpdate = defineUpdate<GenerationState, [CancelRequest]>('cancelGeneration');
 
+export interface RetryStepRequest {
+  reason?: string;
+  actor: string;
+}
+
+/**
+ * An operator's "retry now" for a saga stuck generating: the running generator attempt is
+ * abandoned and the step starts again with a fresh retry budget. Refused outside the generate step.
+ */
+export const retryGenerationStepUpdate = defineUpdate<GenerationState, [RetryStepRequest]>('retryGenerationStep');
+
 /** Resolves when the reservation step has decided; the API turns a refusal into 402. */
 export const awaitReservationUpdate = defineUpdate<ReservationDecision>('awaitReservation');

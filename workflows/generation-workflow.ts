@@ -20,7 +20,9 @@ import {
   cancelGenerationSignal,
   cancelGenerationUpdate,
   getGenerationStateQuery,
+  retryGenerationStepUpdate,
   type CancelRequest,
+  type RetryStepRequest,
   type GenerationInput,
   type GenerationState,
   type SagaFailure,
@@ -47,7 +49,8 @@ class GenerationSaga {
   private readonly state: GenerationState;
   private readonly keys: { reserve: string; capture: string; release: string };
   private cancelRequest: CancelRequest | null = null;
-  private readonly generationScope = new CancellationScope();
+  private retryRequest: RetryStepRequest | null = null;
+  private generationScope = new CancellationScope();
 
   constructor(private readonly input: GenerationInput) {
     const { workflowId } = workflowInfo();
@@ -89,14 +92,26 @@ class GenerationSaga {
       return this.release(decision.reservationId, 'cancelled', this.cancellationFailure());
     }
     this.enter('generating', 'generating');
-    let output: GenerationOutput;
-    try {
-      output = await this.generationScope.run(() => generator.generate(this.input.request));
-    } catch (error) {
-      const cancelled = isCancellation(error);
-      return this.release(decision.reservationId, cancelled ? 'cancelled' : 'failed', cancelled ? this.cancellationFailure() : describeFailure(error));
+    const generated = await this.generate();
+    if (generated.ok) return this.capture(decision.reservationId, generated.output);
+    const cancelled = isCancellation(generated.error);
+    return this.release(decision.reservationId, cancelled ? 'cancelled' : 'failed', cancelled ? this.cancellationFailure() : describeFailure(generated.error));
+  }
+
+  /** Runs the generate step; an operator's retry abandons the attempt and runs the step afresh. */
+  private async generate(): Promise<{ ok: true; output: GenerationOutput } | { ok: false; error: unknown }> {
+    for (;;) {
+      try {
+        return { ok: true, output: await this.generationScope.run(() => generator.generate(this.input.request)) };
+      } catch (error) {
+        const retrying = this.retryRequest !== null && this.cancelRequest === null && !CancellationScope.current().consideredCancelled;
+        if (!retrying || !isCancellation(error)) return { ok: false, error };
+        log.info('Retrying the generate step on request', { generationId: this.input.generationId, actor: this.retryRequest!.actor });
+        this.retryRequest = null;
+        this.generationScope = new CancellationScope();
+        this.enter('generating', 'generating');
+      }
     }
-    return this.capture(decision.reservationId, output);
   }
 
   private async capture(reservationId: string, output: GenerationOutput): Promise<GenerationState> {
@@ -155,6 +170,7 @@ class GenerationSaga {
   }
 
   private registerHandlers(): void {
+    this.registerRetryHandler();
     setHandler(getGenerationStateQuery, () => this.state);
     setHandler(awaitReservationUpdate, async () => {
       await condition(() => this.state.reservation !== null);
@@ -172,6 +188,25 @@ class GenerationSaga {
           if (!request || typeof request.actor !== 'string') throw new Error('cancel needs an actor');
           if (!this.isCancellable()) {
             throw ApplicationFailure.create({ type: 'GENERATION_NOT_CANCELLABLE', message: `Generation is already ${this.state.status} (${this.state.step})`, nonRetryable: true });
+          }
+        },
+      },
+    );
+  }
+
+  private registerRetryHandler(): void {
+    setHandler(
+      retryGenerationStepUpdate,
+      (request) => {
+        this.retryRequest = request;
+        this.generationScope.cancel();
+        return this.state;
+      },
+      {
+        validator: (request) => {
+          if (!request || typeof request.actor !== 'string') throw new Error('retry needs an actor');
+          if (this.state.step !== 'generating' || this.cancelRequest || this.retryRequest) {
+            throw ApplicationFailure.create({ type: 'STEP_NOT_RETRYABLE', message: `Only a running generate step can be retried; the saga is ${this.state.status} (${this.state.step})`, nonRetryable: true });
           }
         },
       },

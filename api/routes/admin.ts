@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config/env';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { findSagas, visibilityQuery } from '../../operations/find-sagas';
+import { runSagaAction } from '../../operations/saga-actions';
 import { adjustCredits } from '../../ledger/adjust';
 import type { Clock } from '../../ledger/clock';
 import { inLedgerTransaction } from '../../ledger/transaction';
@@ -32,6 +33,9 @@ export const sagaListQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
+
+const sagaParams = z.object({ workflowId: z.string().regex(/^generation-[A-Za-z0-9-]{1,64}$/, 'not a generation saga id') }).strict();
+const sagaActionBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
 
 type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS'>;
 
@@ -74,6 +78,21 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
     const sagas = await findSagas(deps.temporal, deps.config, filter, now);
     // The query is returned too, so an operator can paste it into the Web UI's filter.
     res.json({ items: sagas, visibilityQuery: visibilityQuery(deps.config, filter, now) });
+  });
+
+  for (const action of ['cancel', 'retry-step'] as const) {
+    router.post(`/admin/sagas/:workflowId/${action}`, async (req, res) => {
+      const { workflowId } = parseOrThrow(sagaParams, req.params, 'params');
+      const { reason } = parseOrThrow(sagaActionBody, req.body, 'body');
+      const state = await runSagaAction(deps, { workflowId, action, adminId: principalOf(res).userId, reason });
+      res.status(202).json({ workflowId, action, accepted: true, status: state.status, step: state.step });
+    });
+  }
+
+  router.get('/admin/sagas/:workflowId/audit', async (req, res) => {
+    const { workflowId } = parseOrThrow(sagaParams, req.params, 'params');
+    const entries = await deps.prisma.operatorAuditEntry.findMany({ where: { targetType: 'saga', targetId: workflowId }, orderBy: { id: 'asc' } });
+    res.json({ items: entries.map((entry) => ({ actor: entry.actor, action: entry.action, reason: entry.reason, outcome: entry.outcome, createdAt: entry.createdAt.toISOString() })) });
   });
 
   return router;

@@ -68,3 +68,51 @@ describe('finding stuck sagas', () => {
     expect((await listSagas('?limit=0')).status).toBe(400);
   });
 });
+
+describe('operator actions', () => {
+  async function act(workflowId: string, action: string, body: object = { reason: 'operator drill' }, role: 'admin' | 'user' = 'admin') {
+    return request(harness.app).post(`/admin/sagas/${workflowId}/${action}`).set('Authorization', `Bearer ${await harness.tokenFor('ops-3', role)}`).send(body);
+  }
+
+  it('retries a stuck generate step, cancels with a refund, refuses once finished, and audits every attempt', async () => {
+    const userId = `ops-target-${process.pid}`;
+    const user = apiAs(harness, userId);
+    const slow = await user.createGeneration(flashcards('[slow:60000] Stuck notes.', 5));
+    await user.waitForStatus(slow.body.id, ['generating']);
+    const workflowId = slow.body.workflowId as string;
+
+    const retried = await act(workflowId, 'retry-step', { reason: 'generator looked hung' });
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ accepted: true, status: 'generating' });
+    const scheduled = async () =>
+      ((await harness.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'generate',
+      ).length;
+    await waitFor(scheduled, (count) => count === 2, { what: 'a fresh generate step' });
+
+    const cancelled = await act(workflowId, 'cancel', { reason: 'user asked support to stop it' });
+    expect(cancelled.status).toBe(202);
+    const done = await user.waitForStatus(slow.body.id, ['cancelled']);
+    expect(done.reason).toBe('Cancelled: user asked support to stop it');
+    expect((await user.credits()).body).toMatchObject({ balance: 50, reserved: 0 });
+
+    const late = await act(workflowId, 'retry-step', { reason: 'too late' });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('SAGA_ACTION_REFUSED');
+
+    const audit = await request(harness.app).get(`/admin/sagas/${workflowId}/audit`).set('Authorization', `Bearer ${await harness.tokenFor('ops-3', 'admin')}`);
+    expect(audit.body.items.map((item: { action: string; outcome: string; actor: string }) => [item.action, item.outcome.split(':')[0], item.actor])).toEqual([
+      ['saga.retry-step', 'accepted', 'admin:ops-3'],
+      ['saga.cancel', 'accepted', 'admin:ops-3'],
+      ['saga.retry-step', 'refused', 'admin:ops-3'],
+    ]);
+    await expect(harness.prisma.$executeRaw`DELETE FROM operator_audit_log`).rejects.toThrow(/append-only/);
+  });
+
+  it('needs the admin role, a reason and a saga id', async () => {
+    expect((await act('generation-abc', 'cancel', { reason: 'x'.repeat(5) }, 'user')).status).toBe(403);
+    expect((await act('generation-abc', 'cancel', {})).status).toBe(400);
+    expect((await act('not-a-saga', 'cancel')).status).toBe(400);
+    expect((await act('generation-does-not-exist', 'cancel')).status).toBe(404);
+  });
+});
