@@ -14,6 +14,7 @@ import { reserveCredits } from '../ledger/reserve';
 import { inLedgerTransaction } from '../ledger/transaction';
 import { priceGenerationCredits } from '../pricing/pricing';
 import type { ReservationDecision } from '../workflows/generation-contract';
+import { timed, type CreditsMetrics } from '../observability/metrics';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
@@ -21,6 +22,7 @@ export interface ActivityDependencies {
   clock: Clock;
   holdTimeoutMs: number;
   minCreditsToGenerate: number;
+  metrics?: CreditsMetrics;
 }
 
 export interface ReserveInput {
@@ -59,10 +61,13 @@ export interface ReleaseInput {
  * run one twice after a worker crash, and the books change once.
  */
 export function createGenerationActivities(deps: ActivityDependencies) {
+  const measure = <T>(operation: 'reserve' | 'capture' | 'release', work: () => Promise<T>): Promise<T> =>
+    deps.metrics ? timed(deps.metrics.ledgerOperationDuration, { operation }, () => asActivityFailure(work)) : asActivityFailure(work);
+
   return {
     async reserveCredits(input: ReserveInput): Promise<ReservationDecision> {
-      return asActivityFailure(() =>
-        inLedgerTransaction(deps.prisma, async (tx) => {
+      const decision = await measure('reserve', () =>
+        inLedgerTransaction(deps.prisma, async (tx): Promise<ReservationDecision> => {
           const outcome = await reserveCredits(tx, {
             userId: input.userId,
             credits: input.estimatedCostCredits,
@@ -87,6 +92,8 @@ export function createGenerationActivities(deps: ActivityDependencies) {
           return { accepted: true, reservationId: outcome.reservationId, heldCredits: outcome.heldCredits };
         }),
       );
+      deps.metrics?.sagas.inc({ event: decision.accepted ? 'reserved' : 'rejected' });
+      return decision;
     },
 
     async generate(request: GenerationRequest): Promise<GenerationOutput> {
@@ -98,13 +105,14 @@ export function createGenerationActivities(deps: ActivityDependencies) {
           signal: context.cancellationSignal,
         });
       } catch (error) {
+        deps.metrics?.generatorErrors.inc({ code: error instanceof GeneratorError ? error.code : 'UNEXPECTED' });
         throw toGeneratorFailure(error);
       }
     },
 
     async captureCredits(input: CaptureInput): Promise<CaptureResult> {
       const producedCount = input.output.items.length;
-      return asActivityFailure(() =>
+      const { result, closedNow } = await measure('capture', () =>
         inLedgerTransaction(deps.prisma, async (tx) => {
           const at = deps.clock.now();
           const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: input.reservationId }, select: { heldCredits: true } });
@@ -128,13 +136,19 @@ export function createGenerationActivities(deps: ActivityDependencies) {
               at,
             });
           }
-          return { actualCostCredits: closed.capturedCredits, producedCount, returnedCredits: closed.returnedCredits };
+          return { result: { actualCostCredits: closed.capturedCredits, producedCount, returnedCredits: closed.returnedCredits }, closedNow: closed.kind === 'closed' };
         }),
       );
+      // Counted after commit, and only by the attempt that closed the hold, so retries count once.
+      if (closedNow) {
+        deps.metrics?.sagas.inc({ event: 'captured' });
+        deps.metrics?.credits.inc({ movement: 'spent' }, result.actualCostCredits);
+      }
+      return result;
     },
 
     async releaseCredits(input: ReleaseInput): Promise<{ returnedCredits: number; expiredCredits: number }> {
-      return asActivityFailure(() =>
+      const { result, closedNow } = await measure('release', () =>
         inLedgerTransaction(deps.prisma, async (tx) => {
           const at = deps.clock.now();
           const closed = await closeReservation(tx, {
@@ -155,9 +169,15 @@ export function createGenerationActivities(deps: ActivityDependencies) {
               at,
             });
           }
-          return { returnedCredits: closed.returnedCredits, expiredCredits: closed.expiredCredits };
+          return { result: { returnedCredits: closed.returnedCredits, expiredCredits: closed.expiredCredits }, closedNow: closed.kind === 'closed' };
         }),
       );
+      if (closedNow) {
+        deps.metrics?.sagas.inc({ event: input.outcome === 'cancelled' ? 'cancelled' : 'refunded' });
+        deps.metrics?.credits.inc({ movement: 'refunded' }, result.returnedCredits);
+        deps.metrics?.credits.inc({ movement: 'expired' }, result.expiredCredits);
+      }
+      return result;
     },
   };
 }

@@ -4,8 +4,10 @@ import type { Config } from '../config/env';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../ledger/clock';
 import { openAccountIfMissing } from '../ledger/open-account';
+import { createMetrics, type CreditsMetrics } from '../observability/metrics';
 import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './error-handler';
+import { recordRequestMetrics } from './metrics-middleware';
 import { GenerationService } from './generation-service';
 import { adminRoutes } from './routes/admin';
 import { creditRoutes } from './routes/credits';
@@ -19,24 +21,31 @@ export interface AppDependencies {
   temporal: Client;
   clock: Clock;
   logError?: (error: unknown, context: Record<string, unknown>) => void;
+  metrics?: CreditsMetrics;
 }
 
 /** The HTTP app, without listening: tests drive it in-process, api/main.ts serves it. */
 export function createApp(deps: AppDependencies): Express {
   const { config, prisma, clock } = deps;
+  const metrics = deps.metrics ?? createMetrics('api');
   const app = express();
   app.disable('x-powered-by');
+  app.use(recordRequestMetrics(metrics));
   app.set('trust proxy', false);
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
+  // Scraped by Prometheus from inside the network, like /healthz: no bearer token.
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use(
     authenticate({
       config,
       onFirstSight: (principal) => openAccountIfMissing(prisma, { userId: principal.userId, signupCredits: config.SIGNUP_CREDITS, clock }),
     }),
   );
-  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config })));
+  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config }));

@@ -11,6 +11,7 @@ import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError,
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../generator/generator';
 import { findUserGeneration, recordGenerationRequest } from '../generations/generation-store';
+import type { CreditsMetrics } from '../observability/metrics';
 import { priceGenerationCredits } from '../pricing/pricing';
 import {
   awaitReservationUpdate,
@@ -47,6 +48,7 @@ export interface GenerationServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  metrics?: CreditsMetrics;
 }
 
 /**
@@ -59,7 +61,7 @@ export class GenerationService {
   async start(userId: string, request: GenerationRequest, idempotencyKey: string | undefined): Promise<GenerationView> {
     const id = idempotencyKey ? generationIdFromKey(userId, idempotencyKey) : randomUUID();
     const estimatedCostCredits = priceGenerationCredits(request.type, request.count);
-    const { generation } = await recordGenerationRequest(this.deps.prisma, {
+    const { generation, created } = await recordGenerationRequest(this.deps.prisma, {
       id,
       userId,
       idempotencyKey: idempotencyKey ?? null,
@@ -71,6 +73,7 @@ export class GenerationService {
       workflowId: generationWorkflowId(id),
     });
     const handle = await this.startOrFind({ generationId: id, userId, request, estimatedCostCredits });
+    if (created) this.deps.metrics?.sagas.inc({ event: 'started' });
     const decision = await this.reservationDecision(handle, generation);
     if (!decision.accepted) {
       throw new InsufficientCreditsError(decision.requiredCredits, decision.availableCredits).withGeneration(id);

@@ -44,6 +44,10 @@ const configSchema = z
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
+    // The worker's Prometheus endpoints: ours (0 disables) and the Temporal SDK's runtime metrics
+    // (empty disables). The API serves its metrics at GET /metrics.
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    WORKER_SDK_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
     // A prebuilt workflow bundle (from `npm run workflow:bundle`); unset bundles at worker start.
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
 

@@ -12,6 +12,7 @@ import { createLocalGenerator } from '../../generator/local-generator';
 import type { Generator } from '../../generator/generator';
 import { systemClock, type Clock } from '../../ledger/clock';
 import { verifyLedger } from '../../ledger/verify-ledger';
+import type { CreditsMetrics } from '../../observability/metrics';
 import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 
@@ -40,6 +41,8 @@ export interface SagaHarnessOptions {
   clock?: Clock;
   // Integration tests that run the worker as a separate process start none in-process.
   inProcessWorker?: boolean;
+  // Shared by the app and the in-process worker's activities.
+  metrics?: CreditsMetrics;
 }
 
 let bundlePromise: Promise<{ code: string }> | null = null;
@@ -66,7 +69,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   const clientConnection = await Connection.connect({ address });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, prisma, temporal, clock, logError: (error) => console.error(error) });
+  const app = createApp({ config, prisma, temporal, clock, metrics: options.metrics, logError: (error) => console.error(error) });
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | null = null;
   const startWorker = async () => {
@@ -84,6 +87,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
           clock,
           holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
           minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+          metrics: options.metrics,
         }),
         ...createBackfillActivities({ prisma, clock }),
       },

@@ -16,7 +16,7 @@ export class WorkerProcess {
 
   private constructor(private readonly env: NodeJS.ProcessEnv) {}
 
-  static async forHarness(harness: SagaHarness): Promise<WorkerProcess> {
+  static async forHarness(harness: SagaHarness, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'credits-bundle-'));
     const bundlePath = path.join(dir, 'workflow-bundle.js');
     await writeFile(bundlePath, harness.workflowBundle.code);
@@ -30,6 +30,10 @@ export class WorkerProcess {
       TEMPORAL_TASK_QUEUE: harness.config.TEMPORAL_TASK_QUEUE,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       GENERATOR: 'local',
+      // Workers come and go in these tests; their metrics endpoints are tested elsewhere.
+      WORKER_METRICS_PORT: '0',
+      WORKER_SDK_METRICS_ADDRESS: '',
+      ...extraEnv,
     });
   }
 
