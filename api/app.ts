@@ -8,6 +8,7 @@ import { createMetrics, type CreditsMetrics } from '../observability/metrics';
 import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { recordRequestMetrics } from './metrics-middleware';
+import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { GenerationService } from './generation-service';
 import { adminRoutes } from './routes/admin';
 import { creditRoutes } from './routes/credits';
@@ -38,6 +39,13 @@ export function createApp(deps: AppDependencies): Express {
   // Scraped by Prometheus from inside the network, like /healthz: no bearer token.
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  const openApiDocument = buildOpenApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(renderDocsPage(openApiDocument));
   });
   app.use(
     authenticate({

@@ -1,0 +1,130 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { adjustmentBody, sagaListQuery } from './routes/admin';
+import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
+import { cancelGenerationBody, createGenerationBody } from './routes/generations';
+import { createTransferBody } from './routes/transfers';
+
+/**
+ * The OpenAPI document, built from the same zod schemas that validate requests, so the spec and
+ * the validation cannot drift apart. A test fails when a route has no entry here or the reverse.
+ */
+const errorBody = z.object({
+  error: z.object({ code: z.string().meta({ example: 'INSUFFICIENT_CREDITS' }), message: z.string() }).catchall(z.unknown()),
+});
+
+const generationView = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'generating', 'succeeded', 'failed', 'cancelled']),
+  type: z.enum(['flashcards', 'quiz']),
+  requestedCount: z.number().int(),
+  estimatedCost: z.number().int(),
+  cost: z.number().int().nullable(),
+  producedCount: z.number().int().nullable(),
+  failureCode: z.string().nullable(),
+  reason: z.string().nullable(),
+  result: z.unknown(),
+  workflowId: z.string(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+
+const creditsView = z.object({
+  userId: z.string(),
+  balance: z.number().int(),
+  reserved: z.number().int(),
+  available: z.number().int(),
+  lowCredit: z.boolean(),
+  lowCreditThreshold: z.number().int(),
+  nextExpiry: z.object({ at: z.string(), credits: z.number().int() }).nullable(),
+  runway: z.object({ generations: z.number().int(), averageCost: z.number() }),
+});
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
+const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
+const anyObject = z.object({}).catchall(z.unknown());
+
+interface RouteSpec {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  auth: 'none' | 'user' | 'admin';
+  request?: Parameters<OpenAPIRegistry['registerPath']>[0]['request'];
+  responses: Parameters<OpenAPIRegistry['registerPath']>[0]['responses'];
+}
+
+export const ROUTE_SPECS: RouteSpec[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness and readiness of Postgres and Temporal', auth: 'none', responses: { 200: json(anyObject, 'Healthy'), 503: json(anyObject, 'Degraded') } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
+  { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', responses: { 200: json(anyObject, 'OpenAPI 3.1') } },
+  { method: 'get', path: '/docs', summary: 'Browsable API documentation', auth: 'none', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } } },
+  {
+    method: 'post', path: '/generations', summary: 'Start a generation saga', auth: 'user',
+    request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: createGenerationBody } } } },
+    responses: { 202: json(generationView, 'Accepted: the saga holds the credits and is generating'), ...errors(400, 401, 402, 413, 422) },
+  },
+  { method: 'get', path: '/generations/{id}', summary: 'A generation and its saga state', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(generationView, 'The generation'), ...errors(400, 401, 404) } },
+  {
+    method: 'post', path: '/generations/{id}/cancel', summary: 'Cancel a running generation (refunds its hold)', auth: 'user',
+    request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: cancelGenerationBody } } } },
+    responses: { 202: json(generationView, 'Cancelling'), ...errors(400, 401, 404, 409) },
+  },
+  { method: 'get', path: '/users/me/credits', summary: 'Balance, holds, availability and runway', auth: 'user', responses: { 200: json(creditsView, 'Credits'), ...errors(401) } },
+  { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401) } },
+  { method: 'get', path: '/users/me/credit-analytics', summary: 'Spend and grants over time', auth: 'user', request: { query: creditAnalyticsQuery }, responses: { 200: json(anyObject, 'Analytics'), ...errors(400, 401) } },
+  {
+    method: 'post', path: '/credits/transfers', summary: 'Give credits to another user', auth: 'user',
+    request: { headers: z.object({ 'idempotency-key': z.string().max(200) }), body: { content: { 'application/json': { schema: createTransferBody } } } },
+    responses: { 201: json(anyObject, 'Transferred'), 200: json(anyObject, 'Replayed'), ...errors(400, 401, 402, 404, 409, 422) },
+  },
+  {
+    method: 'post', path: '/admin/users/{id}/credit-adjustments', summary: 'Grant or remove credits (admin)', auth: 'admin',
+    request: { params: z.object({ id: z.string() }), headers: idempotencyKey, body: { content: { 'application/json': { schema: adjustmentBody } } } },
+    responses: { 201: json(anyObject, 'Applied'), 200: json(anyObject, 'Already applied'), ...errors(400, 401, 402, 403) },
+  },
+  { method: 'get', path: '/admin/users/{id}/credit-history', summary: "A user's journal with actors (admin)", auth: 'admin', request: { params: z.object({ id: z.string() }), query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401, 403) } },
+  { method: 'get', path: '/admin/sagas', summary: 'Sagas by status and age; stuck=true for those over their step threshold (admin)', auth: 'admin', request: { query: sagaListQuery }, responses: { 200: json(anyObject, '{ items, visibilityQuery }'), ...errors(400, 401, 403) } },
+  ...(['cancel', 'retry-step'] as const).map((action): RouteSpec => ({
+    method: 'post', path: `/admin/sagas/{workflowId}/${action}`, summary: action === 'cancel' ? 'Cancel a saga; it refunds (admin, audited)' : 'Restart a stuck generate step (admin, audited)', auth: 'admin',
+    request: { params: z.object({ workflowId: z.string() }), body: { content: { 'application/json': { schema: z.object({ reason: z.string() }) } } } },
+    responses: { 202: json(anyObject, 'Accepted'), ...errors(400, 401, 403, 404, 409) },
+  })),
+  { method: 'get', path: '/admin/sagas/{workflowId}/audit', summary: "A saga's operator audit trail (admin)", auth: 'admin', request: { params: z.object({ workflowId: z.string() }) }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
+];
+
+export function buildOpenApiDocument(): object {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  for (const route of ROUTE_SPECS) {
+    registry.registerPath({
+      method: route.method,
+      path: route.path,
+      summary: route.summary,
+      tags: [route.auth === 'admin' ? 'admin' : route.auth === 'none' ? 'operations' : 'credits'],
+      security: route.auth === 'none' ? [] : [{ [bearer.name]: [] }],
+      request: route.request,
+      responses: route.responses,
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Credits service', version: '0.1.0', description: 'Credits for AI generation: sagas over an append-only ledger.' },
+  });
+}
+
+/** A self-contained page listing every operation; no CDN, since deployments may have no internet. */
+export function renderDocsPage(document: object): string {
+  const paths = (document as { paths: Record<string, Record<string, { summary?: string }>> }).paths;
+  const rows = Object.entries(paths).flatMap(([path, operations]) =>
+    Object.entries(operations).map(([method, operation]) => `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(operation.summary ?? '')}</td></tr>`),
+  );
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Credits service API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style></head>
+<body><h1>Credits service API</h1><p>The full spec: <a href="/openapi.json">/openapi.json</a>. Errors share one shape: <code>{ "error": { "code", "message", ... } }</code>.</p>
+<table>${rows.join('')}</table></body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char]!);
+}

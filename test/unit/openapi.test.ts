@@ -1,0 +1,55 @@
+import { Client } from '@temporalio/client';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { buildOpenApiDocument } from '../../api/openapi';
+import { loadConfig } from '../../config/env';
+import { createPrismaClient } from '../../db/prisma';
+import { systemClock } from '../../ledger/clock';
+
+/** The spec and the app must list the same operations: a route without a spec entry, or the reverse, fails. */
+function appWithoutServices(): Express {
+  // Neither connects until used, and these tests only read the route table and the spec.
+  const prisma = createPrismaClient({ databaseUrl: 'postgresql://nobody@127.0.0.1:1/none', poolSize: 1 });
+  return createApp({ config: loadConfig({ NODE_ENV: 'test' }), prisma, temporal: new Client(), clock: systemClock });
+}
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+function routesOf(app: Express): string[] {
+  const walk = (stack: Layer[]): string[] =>
+    stack.flatMap((layer) => {
+      if (layer.route) return Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`);
+      return layer.handle?.stack ? walk(layer.handle.stack) : [];
+    });
+  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+}
+
+describe('OpenAPI', () => {
+  it('documents exactly the routes the app serves', () => {
+    const document = buildOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(routesOf(appWithoutServices()).sort()).toEqual(documented.sort());
+  });
+
+  it('describes request bodies from the validation schemas themselves', () => {
+    const document = buildOpenApiDocument() as any;
+    const body = document.paths['/generations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.type.enum).toEqual(['flashcards', 'quiz']);
+    expect(body.properties.input.properties.count).toMatchObject({ type: 'integer', minimum: 1, maximum: 50 });
+    expect(body.additionalProperties).toBe(false);
+  });
+
+  it('serves the spec and a docs page without a token', async () => {
+    const app = appWithoutServices();
+    const spec = await request(app).get('/openapi.json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toBe('3.1.0');
+    const docs = await request(app).get('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('/generations/{id}/cancel');
+  });
+});
