@@ -9,6 +9,8 @@ import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { recordRequestMetrics } from './metrics-middleware';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
+import { logRequests } from './request-logging';
+import type { Logger } from '../observability/logger';
 import { GenerationService } from './generation-service';
 import { adminRoutes } from './routes/admin';
 import { creditRoutes } from './routes/credits';
@@ -23,6 +25,7 @@ export interface AppDependencies {
   clock: Clock;
   logError?: (error: unknown, context: Record<string, unknown>) => void;
   metrics?: CreditsMetrics;
+  logger?: Logger;
 }
 
 /** The HTTP app, without listening: tests drive it in-process, api/main.ts serves it. */
@@ -32,6 +35,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(recordRequestMetrics(metrics));
+  if (deps.logger) app.use(logRequests(deps.logger));
   app.set('trust proxy', false);
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
@@ -59,6 +63,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);
-  app.use(createErrorHandler(deps.logError ?? ((error, context) => console.error('api: unhandled error', context, error))));
+  const logError = deps.logError ?? ((error: unknown, context: Record<string, unknown>) => (deps.logger ? deps.logger.error({ ...context, err: error }, 'unhandled error') : console.error('api: unhandled error', context, error)));
+  app.use(createErrorHandler(logError));
   return app;
 }

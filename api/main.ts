@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { systemClock } from '../ledger/clock';
+import { createLogger } from '../observability/logger';
 import { createApp } from './app';
 
 // In-flight requests get this long to finish after SIGTERM before the process exits anyway.
@@ -15,17 +16,19 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ config, prisma, temporal, clock: systemClock });
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const app = createApp({ config, prisma, temporal, clock: systemClock, logger });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}`);
+    logger.info(`api: listening on http://${config.API_HOST}:${config.API_PORT}`);
   });
   const shutdown = async (signal: string) => {
-    console.log(`api: ${signal} received, draining`);
+    logger.info(`api: ${signal} received, draining`);
     await closeServer(server);
     await connection.close();
     await prisma.$disconnect();
-    console.log('api: stopped');
-    process.exit(0);
+    logger.info('api: stopped');
+    // pino writes asynchronously; flush before the process ends.
+    logger.flush(() => process.exit(0));
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

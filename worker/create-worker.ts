@@ -1,4 +1,4 @@
-import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { type ActivityInterceptorsFactory, type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import path from 'node:path';
 import type { BackfillActivities } from '../activities/backfill-activities';
@@ -16,6 +16,7 @@ export interface GenerationWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   // Lets the SIGTERM drain finish in-flight activities before the worker exits.
   shutdownGraceTime?: Duration;
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The worker that runs the sagas and the backfill: the workflows from workflows/, the activities given. */
@@ -27,6 +28,7 @@ export function createGenerationWorker(options: GenerationWorkerOptions): Promis
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
+    interceptors: { activity: options.activityInterceptors ?? [] },
   });
 }
 

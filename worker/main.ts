@@ -1,11 +1,13 @@
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createBackfillActivities } from '../activities/backfill-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { createGenerator } from '../generator/create-generator';
 import { systemClock } from '../ledger/clock';
+import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { activityLogging } from './activity-logging';
 import { bundleWorkflows, createGenerationWorker } from './create-worker';
 import { serveMetrics } from './metrics-server';
 
@@ -13,10 +15,14 @@ import { serveMetrics } from './metrics-server';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the worker');
-  // Must precede every other use of the SDK: the runtime is created once per process.
-  if (config.WORKER_SDK_METRICS_ADDRESS) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_SDK_METRICS_ADDRESS } } } });
-  }
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  // Must precede every other use of the SDK: the runtime is created once per process. Workflow
+  // code logs through the SDK's sinks (replay-safe: nothing is logged again on replay) into this
+  // logger, as do the SDK's own messages.
+  Runtime.install({
+    logger: new DefaultLogger(sdkLogLevel(config.LOG_LEVEL), (entry) => forwardSdkLog(logger, entry)),
+    ...(config.WORKER_SDK_METRICS_ADDRESS ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_SDK_METRICS_ADDRESS } } } } : {}),
+  });
   const metrics = createMetrics('worker');
   const metricsServer = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(metrics.registry, '127.0.0.1', config.WORKER_METRICS_PORT) : null;
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
@@ -36,10 +42,11 @@ async function main(): Promise<void> {
       }),
       ...createBackfillActivities({ prisma, clock: systemClock }),
     },
+    activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : await bundleWorkflows(),
   });
-  console.log(`worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, `worker: polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
   // Worker.run() installs its own SIGINT/SIGTERM handling and resolves once drained.
   try {
     await worker.run();
@@ -48,7 +55,17 @@ async function main(): Promise<void> {
     await prisma.$disconnect();
     metricsServer?.close();
   }
-  console.log('worker: stopped');
+  logger.info('worker: stopped');
+}
+
+function sdkLogLevel(level: string): LogLevel {
+  const byName: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+  return byName[level] ?? 'INFO';
+}
+
+function forwardSdkLog(logger: Logger, entry: { level: LogLevel; message: string; meta?: Record<string, unknown> }): void {
+  const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[entry.level];
+  logger[method]({ ...entry.meta, source: 'temporal-sdk' }, entry.message);
 }
 
 main().catch((error: unknown) => {

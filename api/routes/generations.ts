@@ -40,12 +40,15 @@ export function generationRoutes(service: GenerationService): Router {
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     const { userId } = principalOf(res);
     const generation = await service.start(userId, { type: body.type, text: body.input.text, count: body.input.count }, idempotencyKey);
+    res.locals.workflowId = generation.workflowId;
     res.status(202).location(`/generations/${generation.id}`).json(generation);
   });
 
   router.get('/generations/:id', async (req, res) => {
     const { id } = parseOrThrow(generationIdParams, req.params, 'params');
-    res.json(await service.get(principalOf(res).userId, id));
+    const generation = await service.get(principalOf(res).userId, id);
+    res.locals.workflowId = generation.workflowId;
+    res.json(generation);
   });
 
   router.post('/generations/:id/cancel', async (req, res) => {

@@ -13,6 +13,8 @@ import type { Generator } from '../../generator/generator';
 import { systemClock, type Clock } from '../../ledger/clock';
 import { verifyLedger } from '../../ledger/verify-ledger';
 import type { CreditsMetrics } from '../../observability/metrics';
+import type { Logger } from '../../observability/logger';
+import { activityLogging } from '../../worker/activity-logging';
 import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 
@@ -43,6 +45,7 @@ export interface SagaHarnessOptions {
   inProcessWorker?: boolean;
   // Shared by the app and the in-process worker's activities.
   metrics?: CreditsMetrics;
+  logger?: Logger;
 }
 
 let bundlePromise: Promise<{ code: string }> | null = null;
@@ -69,7 +72,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   const clientConnection = await Connection.connect({ address });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const clock = options.clock ?? systemClock;
-  const app = createApp({ config, prisma, temporal, clock, metrics: options.metrics, logError: (error) => console.error(error) });
+  const app = createApp({ config, prisma, temporal, clock, metrics: options.metrics, logger: options.logger, logError: (error) => console.error(error) });
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | null = null;
   const startWorker = async () => {
@@ -80,6 +83,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle,
       shutdownGraceTime: '2 seconds',
+      activityInterceptors: options.logger ? [activityLogging(options.logger)] : [],
       activities: {
         ...createGenerationActivities({
           prisma,
