@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -11,7 +12,10 @@ import { Client } from 'pg';
  * the engine sees these migrations as applied and carries on from there.
  */
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'prisma', 'migrations');
+// db/ sits at the project root in source and one level deeper once compiled to dist/.
+export const MIGRATIONS_DIR = [path.resolve(__dirname, '..', 'prisma', 'migrations'), path.resolve(__dirname, '..', '..', 'prisma', 'migrations')].find((dir) =>
+  existsSync(dir),
+) ?? path.resolve(__dirname, '..', 'prisma', 'migrations');
 
 // The same advisory lock key `prisma migrate` takes, so the two never run at once on one database.
 const PRISMA_MIGRATE_ADVISORY_LOCK = 72707369;
