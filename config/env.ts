@@ -67,6 +67,14 @@ const configSchema = z
     // never returned; it must exceed the longest a generation can legitimately take.
     RESERVATION_HOLD_TIMEOUT_MS: positiveInt.default(60 * 60 * 1000),
 
+    // Recurring sweeps as Temporal Schedules (created or updated by the worker at start and by
+    // `npm run schedules:apply`). The prefix keeps several deployments apart in one namespace.
+    SCHEDULE_ID_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('credits'),
+    SCHEDULES_APPLY_ON_START: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+    EXPIRATION_SWEEP_CRON: z.string().default('5 * * * *'),
+    ORPHAN_SWEEP_CRON: z.string().default('*/15 * * * *'),
+    SWEEP_PAGE_SIZE: positiveInt.max(5_000).default(500),
+
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),
     BACKFILL_PAGE_SIZE: positiveInt.max(5_000).default(500),

@@ -1,6 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createBackfillActivities } from '../activities/backfill-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
+import { createSweepActivities } from '../activities/sweep-activities';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { createGenerator } from '../generator/create-generator';
@@ -10,6 +12,7 @@ import { createMetrics } from '../observability/metrics';
 import { activityLogging } from './activity-logging';
 import { bundleWorkflows, createGenerationWorker } from './create-worker';
 import { serveMetrics } from './metrics-server';
+import { applySchedules } from './schedules';
 
 /** The worker process: runs until SIGINT/SIGTERM, then drains in-flight work and exits. */
 async function main(): Promise<void> {
@@ -27,6 +30,13 @@ async function main(): Promise<void> {
   const metricsServer = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(metrics.registry, '127.0.0.1', config.WORKER_METRICS_PORT) : null;
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // A client too: the orphan sweeper asks Temporal about sagas, and start-up applies the Schedules.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  if (config.SCHEDULES_APPLY_ON_START) {
+    const applied = await applySchedules(temporal, config);
+    logger.info({ schedules: applied }, 'worker: schedules applied');
+  }
   const worker = await createGenerationWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
         metrics,
       }),
       ...createBackfillActivities({ prisma, clock: systemClock }),
+      ...createSweepActivities({ prisma, clock: systemClock, temporal }),
     },
     activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
@@ -52,6 +63,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await clientConnection.close();
     await prisma.$disconnect();
     metricsServer?.close();
   }

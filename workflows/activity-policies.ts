@@ -54,3 +54,14 @@ export const BACKFILL_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumAttempts: 1000,
   },
 };
+
+/** Sweep pages are short idempotent transactions; a failed sweep is simply retried by the next run. */
+export const SWEEP_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+  },
+};

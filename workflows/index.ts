@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { generationWorkflow } from './generation-workflow';
 export { migrationBackfillWorkflow } from './backfill-workflow';
+export { expirationSweepWorkflow, orphanSweepWorkflow } from './sweep-workflows';

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { createBackfillActivities } from '../../activities/backfill-activities';
 import { createGenerationActivities } from '../../activities/generation-activities';
+import { createSweepActivities } from '../../activities/sweep-activities';
 import { signAccessToken } from '../../api/auth/tokens';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config/env';
@@ -94,6 +95,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
           metrics: options.metrics,
         }),
         ...createBackfillActivities({ prisma, clock }),
+        ...createSweepActivities({ prisma, clock, temporal }),
       },
     });
     worker = { instance, running: instance.run(), connection };

@@ -33,6 +33,8 @@ export class WorkerProcess {
       // Workers come and go in these tests; their metrics endpoints are tested elsewhere.
       WORKER_METRICS_PORT: '0',
       WORKER_SDK_METRICS_ADDRESS: '',
+      // The test's own Temporal server is shared by every file; schedules are tested on their own.
+      SCHEDULES_APPLY_ON_START: 'false',
       ...extraEnv,
     });
   }

@@ -1,0 +1,41 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { log } from '@temporalio/activity';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Clock } from '../ledger/clock';
+import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../ledger/sweeps';
+
+/** The scheduled sweeps' side effects; each call handles one page and is idempotent. */
+export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client }) {
+  return {
+    async expireLotsPage(input: { afterAccountId: string | null; pageSize: number }) {
+      return expireDueLotsPage(deps.prisma, { ...input, at: deps.clock.now() });
+    },
+
+    async findExpiredHolds(input: { afterReservationId: string | null; pageSize: number }): Promise<OrphanCandidate[]> {
+      return findExpiredHolds(deps.prisma, { ...input, at: deps.clock.now() });
+    },
+
+    /**
+     * Temporal's own view decides: a hold is released only when its saga is closed (terminated,
+     * timed out, failed) or unknown. A running saga keeps its hold; it will settle it itself.
+     */
+    async releaseIfOrphaned(candidate: OrphanCandidate): Promise<'released' | 'already_closed' | 'saga_running'> {
+      const sagaState = await describeSaga(deps.temporal, candidate.workflowId);
+      if (sagaState === 'RUNNING') return 'saga_running';
+      const outcome = await releaseOrphanedHold(deps.prisma, candidate, sagaState.toLowerCase(), deps.clock.now());
+      if (outcome === 'released') log.warn('Released an orphaned hold', { ...candidate, sagaState });
+      return outcome;
+    },
+  };
+}
+
+async function describeSaga(temporal: Client, workflowId: string): Promise<string> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+    throw error;
+  }
+}
+
+export type SweepActivities = ReturnType<typeof createSweepActivities>;

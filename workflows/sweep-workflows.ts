@@ -1,0 +1,51 @@
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { SweepActivities } from '../activities/sweep-activities';
+import { SWEEP_ACTIVITY_OPTIONS } from './activity-policies';
+
+const sweeps = proxyActivities<SweepActivities>(SWEEP_ACTIVITY_OPTIONS);
+
+// Pages per run before continue-as-new: the history stays small however many rows there are.
+const PAGES_PER_RUN = 50;
+
+export interface ExpirationSweepInput {
+  pageSize: number;
+  afterAccountId?: string | null;
+  totals?: { accounts: number; expiredCredits: number };
+}
+
+/** Expires what is left of every lot past its expiry, account by account in id order. */
+export async function expirationSweepWorkflow(input: ExpirationSweepInput): Promise<{ accounts: number; expiredCredits: number }> {
+  let afterAccountId = input.afterAccountId ?? null;
+  const totals = input.totals ?? { accounts: 0, expiredCredits: 0 };
+  for (let page = 0; page < PAGES_PER_RUN; page += 1) {
+    const result = await sweeps.expireLotsPage({ afterAccountId, pageSize: input.pageSize });
+    totals.accounts += result.accounts;
+    totals.expiredCredits += result.expiredCredits;
+    if (result.accounts < input.pageSize || result.lastAccountId === null) return totals;
+    afterAccountId = result.lastAccountId;
+  }
+  return continueAsNew<typeof expirationSweepWorkflow>({ ...input, afterAccountId, totals });
+}
+
+export interface OrphanSweepInput {
+  pageSize: number;
+  afterReservationId?: string | null;
+  totals?: { checked: number; released: number };
+}
+
+/** Releases holds past their safety-net expiry whose saga has closed without settling them. */
+export async function orphanSweepWorkflow(input: OrphanSweepInput): Promise<{ checked: number; released: number }> {
+  let afterReservationId = input.afterReservationId ?? null;
+  const totals = input.totals ?? { checked: 0, released: 0 };
+  for (let page = 0; page < PAGES_PER_RUN; page += 1) {
+    const candidates = await sweeps.findExpiredHolds({ afterReservationId, pageSize: input.pageSize });
+    for (const candidate of candidates) {
+      const outcome = await sweeps.releaseIfOrphaned(candidate);
+      totals.checked += 1;
+      if (outcome === 'released') totals.released += 1;
+    }
+    if (candidates.length < input.pageSize) return totals;
+    afterReservationId = candidates[candidates.length - 1]!.reservationId;
+  }
+  return continueAsNew<typeof orphanSweepWorkflow>({ ...input, afterReservationId, totals });
+}
