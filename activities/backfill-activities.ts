@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import { backfillPage, countUsers, type BackfillPage } from '../ledger/backfill';
 import type { Clock } from '../ledger/clock';
+import type { CreditsMetrics } from '../observability/metrics';
 
 export interface BackfillPageInput {
   afterUserId: string | null;
@@ -10,10 +11,14 @@ export interface BackfillPageInput {
 }
 
 /** The backfill's side effects: one page per call, one transaction per page, safe to repeat. */
-export function createBackfillActivities(deps: { prisma: PrismaClient; clock: Clock }) {
+export function createBackfillActivities(deps: { prisma: PrismaClient; clock: Clock; metrics?: CreditsMetrics }) {
   return {
     async backfillUserPage(input: BackfillPageInput): Promise<BackfillPage> {
-      return backfillPage(deps.prisma, { ...input, at: deps.clock.now() });
+      const page = await backfillPage(deps.prisma, { ...input, at: deps.clock.now() });
+      // Counts a retried page's grants again only if the first attempt's result was lost; the
+      // ledger itself grants once.
+      deps.metrics?.credits.inc({ movement: 'granted' }, page.grantedUsers * input.grantCredits);
+      return page;
     },
     async countUsers(): Promise<number> {
       return countUsers(deps.prisma);

@@ -2,13 +2,16 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../ledger/clock';
+import type { CreditsMetrics } from '../observability/metrics';
 import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../ledger/sweeps';
 
 /** The scheduled sweeps' side effects; each call handles one page and is idempotent. */
-export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client }) {
+export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; metrics?: CreditsMetrics }) {
   return {
     async expireLotsPage(input: { afterAccountId: string | null; pageSize: number }) {
-      return expireDueLotsPage(deps.prisma, { ...input, at: deps.clock.now() });
+      const page = await expireDueLotsPage(deps.prisma, { ...input, at: deps.clock.now() });
+      deps.metrics?.credits.inc({ movement: 'expired' }, page.expiredCredits);
+      return page;
     },
 
     async findExpiredHolds(input: { afterReservationId: string | null; pageSize: number }): Promise<OrphanCandidate[]> {

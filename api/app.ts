@@ -54,13 +54,16 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     authenticate({
       config,
-      onFirstSight: (principal) => openAccountIfMissing(prisma, { userId: principal.userId, signupCredits: config.SIGNUP_CREDITS, clock }),
+      onFirstSight: async (principal) => {
+        const granted = await openAccountIfMissing(prisma, { userId: principal.userId, signupCredits: config.SIGNUP_CREDITS, clock });
+        if (granted > 0) metrics.credits.inc({ movement: 'granted' }, granted);
+      },
     }),
   );
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
   app.use(creditRoutes({ prisma, clock, config }));
-  app.use(transferRoutes({ prisma, clock, config }));
-  app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config }));
+  app.use(transferRoutes({ prisma, clock, config, metrics }));
+  app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
 
   app.use(notFoundHandler);
   const logError = deps.logError ?? ((error: unknown, context: Record<string, unknown>) => (deps.logger ? deps.logger.error({ ...context, err: error }, 'unhandled error') : console.error('api: unhandled error', context, error)));

@@ -16,17 +16,18 @@ export interface OpenAccountOptions {
  * Safe to call on every request and from concurrent requests: the user and the account are
  * inserted with ON CONFLICT DO NOTHING, and the grant is keyed by `signup:<userId>`.
  */
-export async function openAccountIfMissing(prisma: PrismaClient, options: OpenAccountOptions): Promise<void> {
+/** Returns the credits granted now: the signup grant if this call opened the account, else 0. */
+export async function openAccountIfMissing(prisma: PrismaClient, options: OpenAccountOptions): Promise<number> {
   const { userId, signupCredits, clock } = options;
-  await inLedgerTransaction(prisma, async (tx) => {
+  return inLedgerTransaction(prisma, async (tx) => {
     await tx.$executeRaw`INSERT INTO users (id) VALUES (${userId}) ON CONFLICT (id) DO NOTHING`;
     const opened = await tx.$executeRaw`
       INSERT INTO credit_accounts (id, user_id, updated_at) VALUES (gen_random_uuid(), ${userId}, now())
       ON CONFLICT (user_id) DO NOTHING`;
-    if (opened === 0 || signupCredits === 0) return;
+    if (opened === 0 || signupCredits === 0) return 0;
     const account = await lockAccountByUserId(tx, userId);
     const at = clock.now();
-    await grantLot(tx, account, {
+    const granted = await grantLot(tx, account, {
       source: 'signup',
       credits: signupCredits,
       expiresAt: defaultLotExpiry('signup', at),
@@ -35,5 +36,6 @@ export async function openAccountIfMissing(prisma: PrismaClient, options: OpenAc
       idempotencyKey: `signup:${userId}`,
       at,
     });
+    return granted.kind === 'granted' ? granted.credits : 0;
   });
 }

@@ -38,7 +38,7 @@ export function createMetrics(component: 'api' | 'worker'): CreditsMetrics {
       registers: [registry],
     }),
     generatorErrors: new Counter({ name: 'credits_generator_errors_total', help: 'Generator failures by kind', labelNames: ['code'], registers: [registry] }),
-    credits: new Counter({ name: 'credits_movements_total', help: 'Credits moved, by movement: granted, spent, expired, refunded', labelNames: ['movement'], registers: [registry] }),
+    credits: new Counter({ name: 'credits_movements_total', help: 'Credits moved, by movement: granted, spent, expired, refunded, transferred, removed', labelNames: ['movement'], registers: [registry] }),
   };
 }
 

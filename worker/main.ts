@@ -50,8 +50,8 @@ async function main(): Promise<void> {
         minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
         metrics,
       }),
-      ...createBackfillActivities({ prisma, clock: systemClock }),
-      ...createSweepActivities({ prisma, clock: systemClock, temporal }),
+      ...createBackfillActivities({ prisma, clock: systemClock, metrics }),
+      ...createSweepActivities({ prisma, clock: systemClock, temporal, metrics }),
     },
     activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.

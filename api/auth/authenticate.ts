@@ -6,7 +6,7 @@ import { type Principal, verifyAccessToken } from './tokens';
 export interface AuthenticateOptions {
   config: Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER'>;
   // Opens the caller's credit account on first sight (signup grant); idempotent.
-  onFirstSight: (principal: Principal) => Promise<void>;
+  onFirstSight: (principal: Principal) => Promise<unknown>;
 }
 
 // Users already known to have an account, so most requests skip the upsert. Bounded: forgetting

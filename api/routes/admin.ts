@@ -6,6 +6,7 @@ import type { Config } from '../../config/env';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { findSagas, visibilityQuery } from '../../operations/find-sagas';
 import { runSagaAction } from '../../operations/saga-actions';
+import type { CreditsMetrics } from '../../observability/metrics';
 import { adjustCredits } from '../../ledger/adjust';
 import type { Clock } from '../../ledger/clock';
 import { inLedgerTransaction } from '../../ledger/transaction';
@@ -40,7 +41,7 @@ const sagaActionBody = z.object({ reason: z.string().trim().min(3, 'say why').ma
 type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS'>;
 
 /** Operator endpoints; every route needs the admin role, and every change records who made it. */
-export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig }): Router {
+export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig; metrics?: CreditsMetrics }): Router {
   const router = Router();
   router.use('/admin', requireAdmin);
 
@@ -62,6 +63,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
         at,
       }),
     );
+    if (outcome.applied) deps.metrics?.credits.inc({ movement: body.amount > 0 ? 'granted' : 'removed' }, Math.abs(body.amount));
     res.status(outcome.applied ? 201 : 200).json({ userId: id, amount: body.amount, balance: outcome.balanceCredits, available: outcome.availableCredits, applied: outcome.applied });
   });
 

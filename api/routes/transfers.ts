@@ -10,6 +10,7 @@ import { inLedgerTransaction } from '../../ledger/transaction';
 import { principalOf } from '../auth/authenticate';
 import { userIdSchema } from '../auth/tokens';
 import { parseOrThrow } from '../validation';
+import type { CreditsMetrics } from '../../observability/metrics';
 import { idempotencyKeyHeader } from './generations';
 
 export const createTransferBody = z
@@ -20,7 +21,7 @@ export const createTransferBody = z
   })
   .strict();
 
-export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; config: Pick<Config, 'MAX_BALANCE'> }): Router {
+export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; config: Pick<Config, 'MAX_BALANCE'>; metrics?: CreditsMetrics }): Router {
   const router = Router();
 
   router.post('/credits/transfers', async (req, res) => {
@@ -41,6 +42,7 @@ export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
         at: deps.clock.now(),
       }),
     );
+    if (!outcome.replayed) deps.metrics?.credits.inc({ movement: 'transferred' }, outcome.credits);
     res.status(outcome.replayed ? 200 : 201).json({
       id: outcome.transferId,
       fromUserId: userId,

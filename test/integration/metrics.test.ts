@@ -40,6 +40,7 @@ describe('metrics', () => {
     expect(sample(text, 'credits_sagas_total', 'event="started"')).toBe(2);
     expect(sample(text, 'credits_sagas_total', 'event="captured"')).toBe(1);
     expect(sample(text, 'credits_sagas_total', 'event="refunded"')).toBe(1);
+    expect(sample(text, 'credits_movements_total', 'movement="granted"')).toBe(50);
     expect(sample(text, 'credits_movements_total', 'movement="spent"')).toBe(2);
     expect(sample(text, 'credits_movements_total', 'movement="refunded"')).toBe(1);
     expect(sample(text, 'credits_generator_errors_total', 'code="GENERATOR_PROMPT_REJECTED"')).toBe(1);
