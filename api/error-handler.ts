@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   TRANSFER_TO_SELF: 400,
   RECIPIENT_NOT_FOUND: 404,
   SAGA_ACTION_REFUSED: 409,
+  DAILY_BONUS_ALREADY_CLAIMED: 409,
 };
 
 export interface ErrorBody {

@@ -71,6 +71,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: { 202: json(generationView, 'Cancelling'), ...errors(400, 401, 404, 409) },
   },
   { method: 'get', path: '/users/me/credits', summary: 'Balance, holds, availability and runway', auth: 'user', responses: { 200: json(creditsView, 'Credits'), ...errors(401) } },
+  { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', responses: { 201: json(anyObject, 'Granted'), ...errors(401, 409) } },
   { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401) } },
   { method: 'get', path: '/users/me/credit-analytics', summary: 'Spend and grants over time', auth: 'user', request: { query: creditAnalyticsQuery }, responses: { 200: json(anyObject, 'Analytics'), ...errors(400, 401) } },
   {

@@ -75,6 +75,10 @@ const configSchema = z
     ORPHAN_SWEEP_CRON: z.string().default('*/15 * * * *'),
     SWEEP_PAGE_SIZE: positiveInt.max(5_000).default(500),
 
+    // POST /users/me/daily-bonus grants this once per UTC day; every 7th day in a row doubles it.
+    DAILY_BONUS_CREDITS: positiveInt.default(2),
+    DAILY_BONUS_STREAK_DAYS: positiveInt.default(7),
+
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),
     BACKFILL_PAGE_SIZE: positiveInt.max(5_000).default(500),

@@ -22,7 +22,8 @@ export type CreditsErrorCode =
   | 'BALANCE_CAP_EXCEEDED'
   | 'TRANSFER_TO_SELF'
   | 'RECIPIENT_NOT_FOUND'
-  | 'SAGA_ACTION_REFUSED';
+  | 'SAGA_ACTION_REFUSED'
+  | 'DAILY_BONUS_ALREADY_CLAIMED';
 
 export class CreditsError extends Error {
   constructor(
@@ -137,5 +138,14 @@ export class RecipientNotFoundError extends CreditsError {
 export class SagaActionRefusedError extends CreditsError {
   constructor(workflowId: string, action: string, reason: string) {
     super('SAGA_ACTION_REFUSED', `Cannot ${action} ${workflowId}: ${reason}`, { workflowId, action });
+  }
+}
+
+export class DailyBonusAlreadyClaimedError extends CreditsError {
+  constructor(nextEligibleAt: Date, streakDays: number) {
+    super('DAILY_BONUS_ALREADY_CLAIMED', `Today's bonus was already claimed; the next one is available at ${nextEligibleAt.toISOString()}`, {
+      nextEligibleAt: nextEligibleAt.toISOString(),
+      streakDays,
+    });
   }
 }

@@ -18,6 +18,8 @@ export interface GrantRequest {
   // The balance cap and what to do at it: purchases are refused, free credits (bonuses,
   // promotions) are granted up to the cap. Absent: no cap (admin grants).
   cap?: { maxBalanceCredits: number; policy: 'refuse' | 'grant_up_to_cap' };
+  // Facts worth keeping with the entry (a streak, a campaign id).
+  extraMetadata?: Record<string, string | number | boolean | null>;
   at: Date;
 }
 
@@ -55,6 +57,7 @@ export async function grantLot(tx: LedgerTx, account: LockedAccount, grant: Gran
       source: grant.source,
       expiresAt: grant.expiresAt?.toISOString() ?? null,
       ...(credits < grant.credits ? { requestedCredits: grant.credits, cappedAtCredits: grant.cap?.maxBalanceCredits ?? null } : {}),
+      ...grant.extraMetadata,
     },
     at: grant.at,
   });

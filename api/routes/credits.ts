@@ -7,6 +7,8 @@ import { JournalEntryType } from '../../generated/prisma/enums';
 import type { Clock } from '../../ledger/clock';
 import { readCreditSummary } from '../../ledger/credit-summary';
 import { readCreditAnalytics, readRunway } from '../../ledger/analytics';
+import { claimDailyBonus } from '../../ledger/daily-bonus';
+import { inLedgerTransaction } from '../../ledger/transaction';
 import { readHistory, type HistoryEntry } from '../../ledger/history';
 import { principalOf } from '../auth/authenticate';
 import { parseOrThrow } from '../validation';
@@ -40,7 +42,7 @@ export const creditAnalyticsQuery = z
 export interface CreditRoutesDeps {
   prisma: PrismaClient;
   clock: Clock;
-  config: Pick<Config, 'LOW_CREDIT_WARNING_THRESHOLD'>;
+  config: Pick<Config, 'LOW_CREDIT_WARNING_THRESHOLD' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS' | 'MAX_BALANCE'>;
 }
 
 export function creditRoutes(deps: CreditRoutesDeps): Router {
@@ -61,6 +63,14 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
       // About how many more generations the available credits buy at this user's own average cost.
       runway: { generations: runway.generations, averageCost: runway.averageCostCredits },
     });
+  });
+
+  router.post('/users/me/daily-bonus', async (_req, res) => {
+    const { userId } = principalOf(res);
+    const claim = await inLedgerTransaction(deps.prisma, (tx) =>
+      claimDailyBonus(tx, { userId, baseCredits: deps.config.DAILY_BONUS_CREDITS, streakLength: deps.config.DAILY_BONUS_STREAK_DAYS, maxBalanceCredits: deps.config.MAX_BALANCE, at: deps.clock.now() }),
+    );
+    res.status(201).json({ day: claim.day, streakDays: claim.streakDays, granted: claim.grantedCredits, requested: claim.requestedCredits, nextEligibleAt: claim.nextEligibleAt.toISOString() });
   });
 
   router.get('/users/me/credit-history', async (req, res) => {
