@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { retryGenerationStepUpdate } from '../../workflows/generation-contract';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 
@@ -44,6 +45,14 @@ it('records one history per saga path', async () => {
     const created = await user.createGeneration(flashcards(`[slow:20000] ${text}`, 5));
     await user.waitForStatus(created.body.id, ['generating']);
     await user.cancelGeneration(created.body.id, 'recorded cancel');
+    return created.body.workflowId;
+  });
+  await record('generation-operator-retried-then-cancelled', async () => {
+    const created = await user.createGeneration(flashcards(`[slow:20000] ${text}`, 5));
+    await user.waitForStatus(created.body.id, ['generating']);
+    const handle = harness.temporal.workflow.getHandle(created.body.workflowId);
+    await handle.executeUpdate(retryGenerationStepUpdate, { args: [{ actor: 'admin:recorder', reason: 'recorded retry' }] });
+    await user.cancelGeneration(created.body.id, 'recorded cancel after retry');
     return created.body.workflowId;
   });
   await record('generation-insufficient-credits', async () => {
