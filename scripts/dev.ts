@@ -68,6 +68,11 @@ async function checkPorts(config: Config, temporalHost: string, temporalPort: nu
   await assertPortFree(temporalPort, temporalHost, 'Temporal', 'TEMPORAL_ADDRESS');
   await assertPortFree(config.TEMPORAL_UI_PORT, temporalHost, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
   if (!config.DATABASE_URL) await assertPortFree(config.DEV_POSTGRES_PORT, '127.0.0.1', 'embedded Postgres', 'DEV_POSTGRES_PORT');
+  if (config.WORKER_METRICS_PORT > 0) await assertPortFree(config.WORKER_METRICS_PORT, '127.0.0.1', 'worker metrics', 'WORKER_METRICS_PORT');
+  if (config.WORKER_SDK_METRICS_ADDRESS) {
+    const [host, port] = splitAddress(config.WORKER_SDK_METRICS_ADDRESS);
+    await assertPortFree(port, host, 'Temporal SDK metrics', 'WORKER_SDK_METRICS_ADDRESS');
+  }
 }
 
 async function resolveTemporalCli(): Promise<string> {

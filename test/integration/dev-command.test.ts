@@ -26,7 +26,7 @@ function waitForOutput(child: ChildProcess, output: () => string, needle: string
 }
 
 it('brings the system up with one command and stops it cleanly on Ctrl-C', async () => {
-  const [apiPort, temporalPort, uiPort, pgPort] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+  const [apiPort, temporalPort, uiPort, pgPort, metricsPort, sdkMetricsPort] = await Promise.all(Array.from({ length: 6 }, () => findFreePort()));
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -34,6 +34,8 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     TEMPORAL_UI_PORT: String(uiPort),
     DEV_POSTGRES_PORT: String(pgPort),
+    WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
     DEV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'credits-dev-')),
     TEMPORAL_CLI_PATH: process.env.CREDITS_TEST_TEMPORAL_CLI,
   };
