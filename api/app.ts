@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin';
 import { creditRoutes } from './routes/credits';
 import { transferRoutes } from './routes/transfers';
 import { generationRoutes } from './routes/generations';
+import { notificationRoutes } from './routes/notifications';
 import { healthRoutes } from './routes/health';
 
 export interface AppDependencies {
@@ -63,6 +64,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config, metrics }));
+  app.use(notificationRoutes({ prisma, clock }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
 
   app.use(notFoundHandler);

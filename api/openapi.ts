@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { adjustmentBody, sagaListQuery } from './routes/admin';
 import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
+import { notificationListQuery } from './routes/notifications';
 import { createTransferBody } from './routes/transfers';
 
 /**
@@ -72,6 +73,8 @@ export const ROUTE_SPECS: RouteSpec[] = [
   },
   { method: 'get', path: '/users/me/credits', summary: 'Balance, holds, availability and runway', auth: 'user', responses: { 200: json(creditsView, 'Credits'), ...errors(401) } },
   { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', responses: { 201: json(anyObject, 'Granted'), ...errors(401, 409) } },
+  { method: 'get', path: '/users/me/notifications', summary: "The caller's notifications, newest first", auth: 'user', request: { query: notificationListQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401) } },
+  { method: 'post', path: '/users/me/notifications/{id}/read', summary: 'Mark a notification read', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(anyObject, 'Read'), ...errors(400, 401, 404) } },
   { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401) } },
   { method: 'get', path: '/users/me/credit-analytics', summary: 'Spend and grants over time', auth: 'user', request: { query: creditAnalyticsQuery }, responses: { 200: json(anyObject, 'Analytics'), ...errors(400, 401) } },
   {

@@ -63,6 +63,8 @@ const configSchema = z
     MIN_CREDITS_TO_GENERATE: nonNegativeInt.default(0),
     // `available` below this sets the lowCredit flag on GET /users/me/credits.
     LOW_CREDIT_WARNING_THRESHOLD: nonNegativeInt.default(10),
+    // A balance dropping below this sends one low_credit notification; climbing back, one resolved.
+    LOW_CREDIT_NOTIFY_THRESHOLD: nonNegativeInt.default(5),
     // A reservation left pending this long is released by the orphan sweeper even if its saga
     // never returned; it must exceed the longest a generation can legitimately take.
     RESERVATION_HOLD_TIMEOUT_MS: positiveInt.default(60 * 60 * 1000),
@@ -78,6 +80,12 @@ const configSchema = z
     // POST /users/me/daily-bonus grants this once per UTC day; every 7th day in a row doubles it.
     DAILY_BONUS_CREDITS: positiveInt.default(2),
     DAILY_BONUS_STREAK_DAYS: positiveInt.default(7),
+
+    // Where notifications are delivered (unset: they stay in the outbox, listed to the user), and
+    // the HMAC-SHA256 key that signs each delivery so the receiver can trust it.
+    NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16).default('dev-only-webhook-signing-secret'),
+    NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
 
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),

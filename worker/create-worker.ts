@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import path from 'node:path';
 import type { BackfillActivities } from '../activities/backfill-activities';
 import type { GenerationActivities } from '../activities/generation-activities';
+import type { NotificationActivities } from '../activities/notification-activities';
 import type { SweepActivities } from '../activities/sweep-activities';
 
 // index.ts under tsx and in tests, index.js once compiled to dist/.
@@ -12,7 +13,7 @@ export interface GenerationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: GenerationActivities & BackfillActivities & SweepActivities;
+  activities: GenerationActivities & BackfillActivities & SweepActivities & NotificationActivities;
   // A prebuilt bundle (tests build one per file; production builds one at image build time).
   workflowBundle?: WorkflowBundleOption;
   // Lets the SIGTERM drain finish in-flight activities before the worker exits.

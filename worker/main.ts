@@ -2,11 +2,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createBackfillActivities } from '../activities/backfill-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
+import { createNotificationActivities } from '../activities/notification-activities';
 import { createSweepActivities } from '../activities/sweep-activities';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { createGenerator } from '../generator/create-generator';
 import { systemClock } from '../ledger/clock';
+import { applyLedgerSettings } from '../ledger/ledger-settings';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
 import { activityLogging } from './activity-logging';
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics('worker');
   const metricsServer = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(metrics.registry, '127.0.0.1', config.WORKER_METRICS_PORT) : null;
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // A client too: the orphan sweeper asks Temporal about sagas, and start-up applies the Schedules.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
       }),
       ...createBackfillActivities({ prisma, clock: systemClock, metrics }),
       ...createSweepActivities({ prisma, clock: systemClock, temporal, metrics }),
+      ...createNotificationActivities({ prisma, clock: systemClock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 } }),
     },
     activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.

@@ -65,3 +65,18 @@ export const SWEEP_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumAttempts: 10,
   },
 };
+
+/**
+ * A webhook delivery retries with backoff until the receiver takes it (about 30 minutes of tries);
+ * one still undelivered then stays in the outbox and the next relay run tries again.
+ */
+export const NOTIFICATION_DELIVERY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: [],
+  },
+};

@@ -2,3 +2,4 @@
 export { generationWorkflow } from './generation-workflow';
 export { migrationBackfillWorkflow } from './backfill-workflow';
 export { expirationSweepWorkflow, orphanSweepWorkflow } from './sweep-workflows';
+export { notificationRelayWorkflow } from './notification-relay-workflow';

@@ -17,6 +17,7 @@ beforeAll(async () => {
       // Never due during the test: every run here is a trigger.
       EXPIRATION_SWEEP_CRON: '0 0 1 1 *',
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
+      NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SWEEP_PAGE_SIZE: '2',
       RESERVATION_HOLD_TIMEOUT_MS: '1000',
     },
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
+  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
   await harness?.close();
 });
 
@@ -53,11 +54,11 @@ async function grantExpired(userId: string, credits: number): Promise<void> {
 
 describe('recurring jobs as Temporal Schedules', () => {
   it('creates each schedule once, however often the worker starts', async () => {
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true]);
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false]);
     const ids: string[] = [];
     for await (const schedule of harness.temporal.schedule.list()) if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`]);
+    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`]);
     const description = await harness.temporal.schedule.getHandle(`${prefix}-expiration-sweep`).describe();
     expect(description.policies.overlap).toBe('SKIP');
   });

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { createBackfillActivities } from '../../activities/backfill-activities';
 import { createGenerationActivities } from '../../activities/generation-activities';
 import { createSweepActivities } from '../../activities/sweep-activities';
+import { createNotificationActivities } from '../../activities/notification-activities';
 import { signAccessToken } from '../../api/auth/tokens';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config/env';
@@ -96,6 +97,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
         }),
         ...createBackfillActivities({ prisma, clock }),
         ...createSweepActivities({ prisma, clock, temporal }),
+        ...createNotificationActivities({ prisma, clock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 } }),
       },
     });
     worker = { instance, running: instance.run(), connection };
