@@ -4,13 +4,21 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../ledger/clock';
 import type { CreditsMetrics } from '../observability/metrics';
 import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../ledger/sweeps';
+import { refillSubscriptionsPage } from '../ledger/subscription-refill';
 
 /** The scheduled sweeps' side effects; each call handles one page and is idempotent. */
-export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; metrics?: CreditsMetrics }) {
+export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; maxBalanceCredits: number; metrics?: CreditsMetrics }) {
   return {
     async expireLotsPage(input: { afterAccountId: string | null; pageSize: number }) {
       const page = await expireDueLotsPage(deps.prisma, { ...input, at: deps.clock.now() });
       deps.metrics?.credits.inc({ movement: 'expired' }, page.expiredCredits);
+      return page;
+    },
+
+    /** The refill run's day is passed in, so a retry on the next UTC day still refills the right month. */
+    async refillSubscriptionsPage(input: { afterUserId: string | null; pageSize: number; runAt: string }) {
+      const page = await refillSubscriptionsPage(deps.prisma, { afterUserId: input.afterUserId, pageSize: input.pageSize, maxBalanceCredits: deps.maxBalanceCredits, at: new Date(input.runAt) });
+      deps.metrics?.credits.inc({ movement: 'granted' }, page.grantedCredits);
       return page;
     },
 

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { adjustmentBody, sagaListQuery } from './routes/admin';
+import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin';
 import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
@@ -47,7 +47,7 @@ const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optiona
 const anyObject = z.object({}).catchall(z.unknown());
 
 interface RouteSpec {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   path: string;
   summary: string;
   auth: 'none' | 'user' | 'admin';
@@ -86,6 +86,11 @@ export const ROUTE_SPECS: RouteSpec[] = [
     method: 'post', path: '/admin/users/{id}/credit-adjustments', summary: 'Grant or remove credits (admin)', auth: 'admin',
     request: { params: z.object({ id: z.string() }), headers: idempotencyKey, body: { content: { 'application/json': { schema: adjustmentBody } } } },
     responses: { 201: json(anyObject, 'Applied'), 200: json(anyObject, 'Already applied'), ...errors(400, 401, 402, 403) },
+  },
+  {
+    method: 'put', path: '/admin/users/{id}/subscription', summary: "Set a user's monthly plan (admin)", auth: 'admin',
+    request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: subscriptionBody } } } },
+    responses: { 200: json(anyObject, 'The subscription'), ...errors(400, 401, 403) },
   },
   { method: 'get', path: '/admin/users/{id}/credit-history', summary: "A user's journal with actors (admin)", auth: 'admin', request: { params: z.object({ id: z.string() }), query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401, 403) } },
   { method: 'get', path: '/admin/sagas', summary: 'Sagas by status and age; stuck=true for those over their step threshold (admin)', auth: 'admin', request: { query: sagaListQuery }, responses: { 200: json(anyObject, '{ items, visibilityQuery }'), ...errors(400, 401, 403) } },

@@ -86,6 +86,8 @@ const configSchema = z
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),
     NOTIFY_WEBHOOK_SECRET: z.string().min(16).default('dev-only-webhook-signing-secret'),
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
+    // Subscriptions renew on their day of the month; the refill runs early each UTC day.
+    SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
 
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),

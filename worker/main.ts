@@ -54,7 +54,7 @@ async function main(): Promise<void> {
         metrics,
       }),
       ...createBackfillActivities({ prisma, clock: systemClock, metrics }),
-      ...createSweepActivities({ prisma, clock: systemClock, temporal, metrics }),
+      ...createSweepActivities({ prisma, clock: systemClock, temporal, maxBalanceCredits: config.MAX_BALANCE, metrics }),
       ...createNotificationActivities({ prisma, clock: systemClock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 } }),
     },
     activityInterceptors: [activityLogging(logger)],

@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep-activities';
 import { SWEEP_ACTIVITY_OPTIONS } from './activity-policies';
 
@@ -48,4 +48,27 @@ export async function orphanSweepWorkflow(input: OrphanSweepInput): Promise<{ ch
     afterReservationId = candidates[candidates.length - 1]!.reservationId;
   }
   return continueAsNew<typeof orphanSweepWorkflow>({ ...input, afterReservationId, totals });
+}
+
+export interface SubscriptionRefillInput {
+  pageSize: number;
+  // The day being refilled, fixed at the first run so continue-as-new and retries keep it.
+  runAt?: string;
+  afterUserId?: string | null;
+  totals?: { scanned: number; grantedCredits: number };
+}
+
+/** Grants every subscription renewing today its plan's credits, once per month. */
+export async function subscriptionRefillWorkflow(input: SubscriptionRefillInput): Promise<{ scanned: number; grantedCredits: number }> {
+  const runAt = input.runAt ?? workflowInfo().startTime.toISOString();
+  let afterUserId = input.afterUserId ?? null;
+  const totals = input.totals ?? { scanned: 0, grantedCredits: 0 };
+  for (let page = 0; page < PAGES_PER_RUN; page += 1) {
+    const result = await sweeps.refillSubscriptionsPage({ afterUserId, pageSize: input.pageSize, runAt });
+    totals.scanned += result.scanned;
+    totals.grantedCredits += result.grantedCredits;
+    if (result.scanned < input.pageSize || result.lastUserId === null) return totals;
+    afterUserId = result.lastUserId;
+  }
+  return continueAsNew<typeof subscriptionRefillWorkflow>({ ...input, runAt, afterUserId, totals });
 }

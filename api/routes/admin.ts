@@ -26,6 +26,14 @@ export const adjustmentBody = z
 
 const userParams = z.object({ id: userIdSchema }).strict();
 
+export const subscriptionBody = z
+  .object({
+    planCredits: z.number().int().positive().max(100_000),
+    renewalDay: z.number().int().min(1).max(31),
+    active: z.boolean().default(true),
+  })
+  .strict();
+
 export const sagaListQuery = z
   .object({
     status: z.enum(['pending', 'generating', 'succeeded', 'failed', 'cancelled']).optional(),
@@ -65,6 +73,14 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
     );
     if (outcome.applied) deps.metrics?.credits.inc({ movement: body.amount > 0 ? 'granted' : 'removed' }, Math.abs(body.amount));
     res.status(outcome.applied ? 201 : 200).json({ userId: id, amount: body.amount, balance: outcome.balanceCredits, available: outcome.availableCredits, applied: outcome.applied });
+  });
+
+  // Sets a user's monthly plan; the subscription-refill Schedule grants it on each renewal day.
+  router.put('/admin/users/:id/subscription', async (req, res) => {
+    const { id } = parseOrThrow(userParams, req.params, 'params');
+    const body = parseOrThrow(subscriptionBody, req.body, 'body');
+    const subscription = await deps.prisma.subscription.upsert({ where: { userId: id }, create: { userId: id, ...body }, update: body });
+    res.json({ userId: id, planCredits: subscription.planCredits, renewalDay: subscription.renewalDay, active: subscription.active });
   });
 
   router.get('/admin/users/:id/credit-history', async (req, res) => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { lockAccountByUserId } from '../../ledger/account-lock';
 import { grantLot } from '../../ledger/grant';
 import { inLedgerTransaction } from '../../ledger/transaction';
+import request from 'supertest';
 import { applySchedules } from '../../worker/schedules';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
@@ -18,6 +19,7 @@ beforeAll(async () => {
       EXPIRATION_SWEEP_CRON: '0 0 1 1 *',
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
+      SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
       SWEEP_PAGE_SIZE: '2',
       RESERVATION_HOLD_TIMEOUT_MS: '1000',
     },
@@ -25,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
+  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`, `${prefix}-subscription-refill`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
   await harness?.close();
 });
 
@@ -54,11 +56,11 @@ async function grantExpired(userId: string, credits: number): Promise<void> {
 
 describe('recurring jobs as Temporal Schedules', () => {
   it('creates each schedule once, however often the worker starts', async () => {
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true]);
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false]);
     const ids: string[] = [];
     for await (const schedule of harness.temporal.schedule.list()) if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`]);
+    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-refill`]);
     const description = await harness.temporal.schedule.getHandle(`${prefix}-expiration-sweep`).describe();
     expect(description.policies.overlap).toBe('SKIP');
   });
@@ -95,5 +97,29 @@ describe('recurring jobs as Temporal Schedules', () => {
     await user.cancelGeneration(running.body.id);
     await user.waitForStatus(running.body.id, ['cancelled']);
     expect((await user.credits()).body).toMatchObject({ balance: 50, reserved: 0 });
+  });
+
+  it('refills monthly plans renewing today once, however often the refill runs', async () => {
+    const today = new Date().getUTCDate();
+    const plans: Array<[string, number, number]> = [
+      [`plan-a-${prefix}`, 30, today],
+      [`plan-b-${prefix}`, 12, today],
+      [`plan-c-${prefix}`, 99, today === 1 ? 2 : 1],
+    ];
+    for (const [userId, planCredits, renewalDay] of plans) {
+      await apiAs(harness, userId).credits();
+      const set = await request(harness.app)
+        .put(`/admin/users/${userId}/subscription`)
+        .set('Authorization', `Bearer ${await harness.tokenFor('ops', 'admin')}`)
+        .send({ planCredits, renewalDay });
+      expect(set.status).toBe(200);
+    }
+    const results = (await triggerAndWait(`${prefix}-subscription-refill`, 2)) as Array<{ grantedCredits: number }>;
+    expect(results.map((result) => result.grantedCredits).sort((a, b) => a - b)).toEqual([0, 42]);
+    expect((await apiAs(harness, plans[0]![0]).credits()).body.balance).toBe(80);
+    expect((await apiAs(harness, plans[1]![0]).credits()).body.balance).toBe(62);
+    expect((await apiAs(harness, plans[2]![0]).credits()).body.balance).toBe(50);
+    const lot = await harness.prisma.creditLot.findFirstOrThrow({ where: { account: { userId: plans[0]![0] }, source: 'subscription' } });
+    expect(lot.expiresAt!.getTime() - lot.createdAt.getTime()).toBe(365 * 24 * 3600 * 1000);
   });
 });

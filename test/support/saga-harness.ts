@@ -96,7 +96,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
           metrics: options.metrics,
         }),
         ...createBackfillActivities({ prisma, clock }),
-        ...createSweepActivities({ prisma, clock, temporal }),
+        ...createSweepActivities({ prisma, clock, temporal, maxBalanceCredits: config.MAX_BALANCE }),
         ...createNotificationActivities({ prisma, clock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 } }),
       },
     });
