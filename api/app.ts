@@ -17,6 +17,7 @@ import { creditRoutes } from './routes/credits';
 import { transferRoutes } from './routes/transfers';
 import { generationRoutes } from './routes/generations';
 import { notificationRoutes } from './routes/notifications';
+import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
 
 export interface AppDependencies {
@@ -65,6 +66,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config, metrics }));
   app.use(notificationRoutes({ prisma, clock }));
+  app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
 
   app.use(notFoundHandler);

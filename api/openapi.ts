@@ -4,6 +4,7 @@ import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin'
 import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
+import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
 
 /**
@@ -41,6 +42,20 @@ const creditsView = z.object({
   runway: z.object({ generations: z.number().int(), averageCost: z.number() }),
 });
 
+const referralView = z.object({
+  code: z.string().meta({ example: '7KQ2M9XD' }),
+  referredUsers: z.number().int(),
+  rewardedReferrals: z.number().int(),
+  maxRewardedReferrals: z.number().int(),
+  bonusCredits: z.number().int(),
+});
+
+const referralRedemptionView = z.object({
+  code: z.string(),
+  referee: z.object({ requested: z.number().int(), granted: z.number().int() }),
+  referrer: z.object({ rewarded: z.boolean(), requested: z.number().int(), granted: z.number().int() }),
+});
+
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
 const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
@@ -73,6 +88,15 @@ export const ROUTE_SPECS: RouteSpec[] = [
   },
   { method: 'get', path: '/users/me/credits', summary: 'Balance, holds, availability and runway', auth: 'user', responses: { 200: json(creditsView, 'Credits'), ...errors(401) } },
   { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', responses: { 201: json(anyObject, 'Granted'), ...errors(401, 409) } },
+  {
+    method: 'get', path: '/users/me/referral', summary: "The caller's referral code (made on first call) and how many it has referred and been rewarded for", auth: 'user',
+    responses: { 200: json(referralView, 'The referral code'), ...errors(401) },
+  },
+  {
+    method: 'post', path: '/users/me/referral', summary: "Redeem a friend's referral code: once, within REFERRAL_CLAIM_WINDOW_DAYS of signing up; both sides get the bonus", auth: 'user',
+    request: { body: { content: { 'application/json': { schema: redeemReferralBody } } } },
+    responses: { 201: json(referralRedemptionView, 'Redeemed'), 200: json(referralRedemptionView, 'Already redeemed with this code: the same answer, nothing granted again'), ...errors(400, 401, 404, 409) },
+  },
   { method: 'get', path: '/users/me/notifications', summary: "The caller's notifications, newest first", auth: 'user', request: { query: notificationListQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401) } },
   { method: 'post', path: '/users/me/notifications/{id}/read', summary: 'Mark a notification read', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(anyObject, 'Read'), ...errors(400, 401, 404) } },
   { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401) } },

@@ -81,6 +81,14 @@ const configSchema = z
     DAILY_BONUS_CREDITS: positiveInt.default(2),
     DAILY_BONUS_STREAK_DAYS: positiveInt.default(7),
 
+    // A new user who redeems a referral code gets this once, and so does the code's owner...
+    REFERRAL_BONUS_CREDITS: positiveInt.default(10),
+    // ...but only for this many of their referrals; later ones are recorded and still reward the
+    // new user, so a shared code keeps working without minting credits without end (0: never).
+    REFERRAL_MAX_REWARDED_PER_REFERRER: nonNegativeInt.default(10),
+    // Only an account younger than this counts as a new signup that may redeem a code.
+    REFERRAL_CLAIM_WINDOW_DAYS: positiveInt.default(7),
+
     // Where notifications are delivered (unset: they stay in the outbox, listed to the user), and
     // the HMAC-SHA256 key that signs each delivery so the receiver can trust it.
     NOTIFY_WEBHOOK_URL: z.string().url().optional(),

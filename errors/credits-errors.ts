@@ -23,7 +23,12 @@ export type CreditsErrorCode =
   | 'TRANSFER_TO_SELF'
   | 'RECIPIENT_NOT_FOUND'
   | 'SAGA_ACTION_REFUSED'
-  | 'DAILY_BONUS_ALREADY_CLAIMED';
+  | 'DAILY_BONUS_ALREADY_CLAIMED'
+  | 'REFERRAL_CODE_NOT_FOUND'
+  | 'REFERRAL_OWN_CODE'
+  | 'REFERRAL_ALREADY_REDEEMED'
+  | 'REFERRAL_CLAIM_WINDOW_CLOSED'
+  | 'REFERRAL_MUTUAL';
 
 export class CreditsError extends Error {
   constructor(
@@ -147,5 +152,39 @@ export class DailyBonusAlreadyClaimedError extends CreditsError {
       nextEligibleAt: nextEligibleAt.toISOString(),
       streakDays,
     });
+  }
+}
+
+export class ReferralCodeNotFoundError extends CreditsError {
+  constructor(code: string) {
+    super('REFERRAL_CODE_NOT_FOUND', `No user has the referral code ${code}`, { code });
+  }
+}
+
+export class ReferralOwnCodeError extends CreditsError {
+  constructor() {
+    super('REFERRAL_OWN_CODE', 'Your own referral code is for sharing; redeem a friend\'s code instead');
+  }
+}
+
+export class ReferralAlreadyRedeemedError extends CreditsError {
+  constructor(redeemedCode: string) {
+    super('REFERRAL_ALREADY_REDEEMED', `You were already referred with code ${redeemedCode}; a user can be referred only once`, { redeemedCode });
+  }
+}
+
+export class ReferralMutualError extends CreditsError {
+  constructor() {
+    super('REFERRAL_MUTUAL', 'You referred the owner of this code; two users cannot refer each other');
+  }
+}
+
+export class ReferralClaimWindowClosedError extends CreditsError {
+  constructor(accountOpenedAt: Date, windowClosedAt: Date, claimWindowDays: number) {
+    super(
+      'REFERRAL_CLAIM_WINDOW_CLOSED',
+      `Referral codes can be redeemed only in the first ${claimWindowDays} days after signing up; this account opened at ${accountOpenedAt.toISOString()}`,
+      { accountOpenedAt: accountOpenedAt.toISOString(), windowClosedAt: windowClosedAt.toISOString(), claimWindowDays },
+    );
   }
 }

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config/env';
+import type { PrismaClient } from '../../generated/prisma/client';
+import type { Clock } from '../../ledger/clock';
+import { getOrCreateReferralCode, normalizeReferralCode, readReferralStats, redeemReferralCode, REFERRAL_CODE_PATTERN } from '../../ledger/referral';
+import { inLedgerTransaction } from '../../ledger/transaction';
+import type { CreditsMetrics } from '../../observability/metrics';
+import { principalOf } from '../auth/authenticate';
+import { parseOrThrow } from '../validation';
+
+export const redeemReferralBody = z
+  .object({
+    // Read as Crockford base32 is: any case, hyphens and spaces ignored, I/L as 1 and O as 0.
+    code: z
+      .string()
+      .max(32)
+      .transform(normalizeReferralCode)
+      .pipe(z.string().regex(REFERRAL_CODE_PATTERN, 'a referral code is 8 letters and digits')),
+  })
+  .strict();
+
+type ReferralConfig = Pick<Config, 'REFERRAL_BONUS_CREDITS' | 'REFERRAL_MAX_REWARDED_PER_REFERRER' | 'REFERRAL_CLAIM_WINDOW_DAYS' | 'MAX_BALANCE'>;
+
+/** The caller's own code to share, and redeeming a friend's code once, shortly after signing up. */
+export function referralRoutes(deps: { prisma: PrismaClient; clock: Clock; config: ReferralConfig; metrics?: CreditsMetrics }): Router {
+  const router = Router();
+
+  router.get('/users/me/referral', async (_req, res) => {
+    const { userId } = principalOf(res);
+    const code = await getOrCreateReferralCode(deps.prisma, userId, deps.clock.now());
+    const stats = await readReferralStats(deps.prisma, userId);
+    res.json({
+      code,
+      referredUsers: stats.referredUsers,
+      rewardedReferrals: stats.rewardedReferrals,
+      maxRewardedReferrals: deps.config.REFERRAL_MAX_REWARDED_PER_REFERRER,
+      bonusCredits: deps.config.REFERRAL_BONUS_CREDITS,
+    });
+  });
+
+  router.post('/users/me/referral', async (req, res) => {
+    const body = parseOrThrow(redeemReferralBody, req.body, 'body');
+    const { userId } = principalOf(res);
+    const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
+      redeemReferralCode(tx, {
+        refereeUserId: userId,
+        code: body.code,
+        bonusCredits: deps.config.REFERRAL_BONUS_CREDITS,
+        maxRewardedPerReferrer: deps.config.REFERRAL_MAX_REWARDED_PER_REFERRER,
+        claimWindowDays: deps.config.REFERRAL_CLAIM_WINDOW_DAYS,
+        maxBalanceCredits: deps.config.MAX_BALANCE,
+        at: deps.clock.now(),
+      }),
+    );
+    if (!outcome.replayed) deps.metrics?.credits.inc({ movement: 'granted' }, outcome.refereeGrantedCredits + outcome.referrerGrantedCredits);
+    // A repeat of the same redemption answers what the first one did, with 200 instead of 201.
+    res.status(outcome.replayed ? 200 : 201).json({
+      code: outcome.code,
+      referee: { requested: outcome.bonusCredits, granted: outcome.refereeGrantedCredits },
+      referrer: { rewarded: outcome.referrerRewarded, requested: outcome.referrerRewarded ? outcome.bonusCredits : 0, granted: outcome.referrerGrantedCredits },
+    });
+  });
+
+  return router;
+}
