@@ -5,6 +5,7 @@ import type { Clock } from '../ledger/clock';
 import type { CreditsMetrics } from '../observability/metrics';
 import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../ledger/sweeps';
 import { refillSubscriptionsPage } from '../ledger/subscription-refill';
+import { scanLowCreditPage } from '../ledger/low-credit-scan';
 
 /** The scheduled sweeps' side effects; each call handles one page and is idempotent. */
 export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; maxBalanceCredits: number; metrics?: CreditsMetrics }) {
@@ -20,6 +21,10 @@ export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock
       const page = await refillSubscriptionsPage(deps.prisma, { afterUserId: input.afterUserId, pageSize: input.pageSize, maxBalanceCredits: deps.maxBalanceCredits, at: new Date(input.runAt) });
       deps.metrics?.credits.inc({ movement: 'granted' }, page.grantedCredits);
       return page;
+    },
+
+    async scanLowCreditPage(input: { afterAccountId: string | null; pageSize: number }) {
+      return scanLowCreditPage(deps.prisma, input);
     },
 
     async findExpiredHolds(input: { afterReservationId: string | null; pageSize: number }): Promise<OrphanCandidate[]> {

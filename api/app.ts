@@ -13,6 +13,7 @@ import { logRequests } from './request-logging';
 import type { Logger } from '../observability/logger';
 import { GenerationService } from './generation-service';
 import { adminRoutes } from './routes/admin';
+import { campaignRoutes } from './routes/campaigns';
 import { creditRoutes } from './routes/credits';
 import { transferRoutes } from './routes/transfers';
 import { generationRoutes } from './routes/generations';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
+  app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);
   const logError = deps.logError ?? ((error: unknown, context: Record<string, unknown>) => (deps.logger ? deps.logger.error({ ...context, err: error }, 'unhandled error') : console.error('api: unhandled error', context, error)));

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin';
+import { campaignActionBody, campaignListQuery, createCampaignBody } from './routes/campaigns';
 import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
@@ -56,13 +57,38 @@ const referralRedemptionView = z.object({
   referrer: z.object({ rewarded: z.boolean(), requested: z.number().int(), granted: z.number().int() }),
 });
 
+const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  amount: z.number().int(),
+  creditsExpireAt: z.string().nullable(),
+  creditLifetimeDays: z.number().int().nullable(),
+  segment: z.unknown(),
+  cron: z.string().nullable(),
+  runAt: z.string().nullable(),
+  status: z.enum(['active', 'paused', 'completed', 'deleted']),
+  scheduleId: z.string(),
+  scheduleUrl: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+const campaignRunView = z.object({
+  workflowId: z.string(),
+  grantedUsers: z.number().int(),
+  grantedCredits: z.number().int(),
+  cappedUsers: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
 const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
 const anyObject = z.object({}).catchall(z.unknown());
 
 interface RouteSpec {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   auth: 'none' | 'user' | 'admin';
@@ -124,6 +150,27 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: { 202: json(anyObject, 'Accepted'), ...errors(400, 401, 403, 404, 409) },
   })),
   { method: 'get', path: '/admin/sagas/{workflowId}/audit', summary: "A saga's operator audit trail (admin)", auth: 'admin', request: { params: z.object({ workflowId: z.string() }) }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
+  {
+    method: 'post', path: '/admin/campaigns', summary: 'Create a promotional campaign: a Temporal Schedule granting credits to a segment on a cron spec or once (admin, audited)', auth: 'admin',
+    request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: createCampaignBody } } } },
+    responses: { 201: json(campaignView, 'Created, with its Schedule'), 200: json(campaignView, 'Replayed Idempotency-Key: the campaign it created'), ...errors(400, 401, 403, 422) },
+  },
+  { method: 'get', path: '/admin/campaigns', summary: 'Campaigns, newest first (admin)', auth: 'admin', request: { query: campaignListQuery }, responses: { 200: json(z.object({ items: z.array(campaignView) }), '{ items }'), ...errors(400, 401, 403) } },
+  {
+    method: 'get', path: '/admin/campaigns/{id}', summary: 'A campaign, its next run times and its recent runs with what each granted (admin)', auth: 'admin',
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: json(campaignView.extend({ nextRunsAt: z.array(z.string()), runs: z.array(campaignRunView) }), 'The campaign'), ...errors(400, 401, 403, 404) },
+  },
+  ...(['pause', 'resume'] as const).map((action): RouteSpec => ({
+    method: 'post', path: `/admin/campaigns/{id}/${action}`, summary: action === 'pause' ? 'Pause a campaign and its Schedule; a run under way finishes (admin, audited)' : 'Resume a paused campaign; a one-off whose time passed meanwhile runs now (admin, audited)', auth: 'admin',
+    request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: campaignActionBody } } } },
+    responses: { 200: json(campaignView, 'The campaign'), ...errors(400, 401, 403, 404, 409) },
+  })),
+  {
+    method: 'delete', path: '/admin/campaigns/{id}', summary: 'Delete a campaign and its Schedule; a run under way stops at its next page (admin, audited)', auth: 'admin',
+    request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: campaignActionBody } } } },
+    responses: { 200: json(campaignView, 'The campaign, now deleted'), ...errors(400, 401, 403, 404, 409) },
+  },
 ];
 
 export function buildOpenApiDocument(): object {

@@ -96,6 +96,11 @@ const configSchema = z
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
+    // Daily scan for low balances the per-change trigger cannot see (a lowered threshold, an
+    // account opened below it): one low_credit notification each, once per crossing.
+    LOW_CREDIT_SCAN_CRON: z.string().default('30 6 * * *'),
+    // Promotional campaigns grant to this many users per transaction.
+    CAMPAIGN_PAGE_SIZE: positiveInt.max(5_000).default(500),
 
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),

@@ -24,6 +24,7 @@ export type CreditsErrorCode =
   | 'RECIPIENT_NOT_FOUND'
   | 'SAGA_ACTION_REFUSED'
   | 'DAILY_BONUS_ALREADY_CLAIMED'
+  | 'CAMPAIGN_STATE_CONFLICT'
   | 'REFERRAL_CODE_NOT_FOUND'
   | 'REFERRAL_OWN_CODE'
   | 'REFERRAL_ALREADY_REDEEMED'
@@ -143,6 +144,12 @@ export class RecipientNotFoundError extends CreditsError {
 export class SagaActionRefusedError extends CreditsError {
   constructor(workflowId: string, action: string, reason: string) {
     super('SAGA_ACTION_REFUSED', `Cannot ${action} ${workflowId}: ${reason}`, { workflowId, action });
+  }
+}
+
+export class CampaignStateConflictError extends CreditsError {
+  constructor(campaignId: string, action: string, status: string) {
+    super('CAMPAIGN_STATE_CONFLICT', `Cannot ${action} campaign ${campaignId}: it is ${status}`, { campaignId, action, status });
   }
 }
 

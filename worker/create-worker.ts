@@ -2,6 +2,7 @@ import { type ActivityInterceptorsFactory, type NativeConnection, Worker, bundle
 import type { Duration } from '@temporalio/common';
 import path from 'node:path';
 import type { BackfillActivities } from '../activities/backfill-activities';
+import type { CampaignActivities } from '../activities/campaign-activities';
 import type { GenerationActivities } from '../activities/generation-activities';
 import type { NotificationActivities } from '../activities/notification-activities';
 import type { SweepActivities } from '../activities/sweep-activities';
@@ -13,7 +14,7 @@ export interface GenerationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: GenerationActivities & BackfillActivities & SweepActivities & NotificationActivities;
+  activities: GenerationActivities & BackfillActivities & SweepActivities & NotificationActivities & CampaignActivities;
   // A prebuilt bundle (tests build one per file; production builds one at image build time).
   workflowBundle?: WorkflowBundleOption;
   // Lets the SIGTERM drain finish in-flight activities before the worker exits.

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createBackfillActivities } from '../activities/backfill-activities';
+import { createCampaignActivities } from '../activities/campaign-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
 import { createNotificationActivities } from '../activities/notification-activities';
 import { createSweepActivities } from '../activities/sweep-activities';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
         metrics,
       }),
       ...createBackfillActivities({ prisma, clock: systemClock, metrics }),
+      ...createCampaignActivities({ prisma, clock: systemClock, maxBalanceCredits: config.MAX_BALANCE, metrics }),
       ...createSweepActivities({ prisma, clock: systemClock, temporal, maxBalanceCredits: config.MAX_BALANCE, metrics }),
       ...createNotificationActivities({ prisma, clock: systemClock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 } }),
     },

@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { Config } from '../config/env';
 
-type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SWEEP_PAGE_SIZE'>;
+type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE'>;
 
 interface RecurringJob {
   scheduleId: string;
@@ -15,6 +15,7 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
     { scheduleId: `${config.SCHEDULE_ID_PREFIX}-expiration-sweep`, cron: config.EXPIRATION_SWEEP_CRON, workflowType: 'expirationSweepWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
     { scheduleId: `${config.SCHEDULE_ID_PREFIX}-orphan-sweep`, cron: config.ORPHAN_SWEEP_CRON, workflowType: 'orphanSweepWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
     { scheduleId: `${config.SCHEDULE_ID_PREFIX}-subscription-refill`, cron: config.SUBSCRIPTION_REFILL_CRON, workflowType: 'subscriptionRefillWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
+    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-low-credit-scan`, cron: config.LOW_CREDIT_SCAN_CRON, workflowType: 'lowCreditScanWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
     { scheduleId: `${config.SCHEDULE_ID_PREFIX}-notification-relay`, cron: config.NOTIFICATION_RELAY_CRON, workflowType: 'notificationRelayWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
   ];
 }

@@ -55,6 +55,13 @@ export const BACKFILL_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
+/**
+ * A campaign page is a backfill page by another name: one set-based transaction granting to a few
+ * hundred users, idempotent per (campaign, run, user). It retries through a long database outage
+ * the same way rather than leave a promotion half granted.
+ */
+export const CAMPAIGN_ACTIVITY_OPTIONS: ActivityOptions = BACKFILL_ACTIVITY_OPTIONS;
+
 /** Sweep pages are short idempotent transactions; a failed sweep is simply retried by the next run. */
 export const SWEEP_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',

@@ -72,3 +72,24 @@ export async function subscriptionRefillWorkflow(input: SubscriptionRefillInput)
   }
   return continueAsNew<typeof subscriptionRefillWorkflow>({ ...input, runAt, afterUserId, totals });
 }
+
+export interface LowCreditScanInput {
+  pageSize: number;
+  afterAccountId?: string | null;
+  totals?: { accounts: number; alerts: number; resolutions: number };
+}
+
+/** The daily low-credit scan: owed alerts and resolutions the per-change trigger could not write. */
+export async function lowCreditScanWorkflow(input: LowCreditScanInput): Promise<{ accounts: number; alerts: number; resolutions: number }> {
+  let afterAccountId = input.afterAccountId ?? null;
+  const totals = input.totals ?? { accounts: 0, alerts: 0, resolutions: 0 };
+  for (let page = 0; page < PAGES_PER_RUN; page += 1) {
+    const result = await sweeps.scanLowCreditPage({ afterAccountId, pageSize: input.pageSize });
+    totals.accounts += result.accounts;
+    totals.alerts += result.alerts;
+    totals.resolutions += result.resolutions;
+    if (result.accounts < input.pageSize || result.lastAccountId === null) return totals;
+    afterAccountId = result.lastAccountId;
+  }
+  return continueAsNew<typeof lowCreditScanWorkflow>({ ...input, afterAccountId, totals });
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { verifyWebhook } from '../../notifications/webhook-signature';
-import { applySchedules } from '../../worker/schedules';
+import { applySchedules, recurringJobs } from '../../worker/schedules';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 
 /** A local webhook receiver that fails the first two deliveries, as a flaky real one would. */
@@ -36,13 +36,15 @@ beforeAll(async () => {
       EXPIRATION_SWEEP_CRON: '0 0 1 1 *',
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
+      SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
+      LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
     },
   });
   await applySchedules(harness.temporal, harness.config);
 });
 
 afterAll(async () => {
-  await Promise.allSettled(['expiration-sweep', 'orphan-sweep', 'notification-relay'].map((job) => harness.temporal.schedule.getHandle(`${prefix}-${job}`).delete()));
+  await Promise.allSettled(recurringJobs(harness.config).map((job) => harness.temporal.schedule.getHandle(job.scheduleId).delete()));
   await harness?.close();
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));

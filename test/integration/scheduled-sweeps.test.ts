@@ -1,12 +1,15 @@
-import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { lockAccountByUserId } from '../../ledger/account-lock';
 import { grantLot } from '../../ledger/grant';
+import { systemClock } from '../../ledger/clock';
+import { applyLedgerSettings } from '../../ledger/ledger-settings';
+import { openAccountIfMissing } from '../../ledger/open-account';
 import { inLedgerTransaction } from '../../ledger/transaction';
 import request from 'supertest';
 import { applySchedules } from '../../worker/schedules';
 import { apiAs, flashcards } from '../support/api-client';
-import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
+import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { triggerScheduleRuns } from '../support/schedules';
 
 let harness: SagaHarness;
 const prefix = `sweeps-${randomUUID().slice(0, 8)}`;
@@ -20,6 +23,7 @@ beforeAll(async () => {
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
+      LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
       SWEEP_PAGE_SIZE: '2',
       RESERVATION_HOLD_TIMEOUT_MS: '1000',
     },
@@ -27,23 +31,27 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`, `${prefix}-subscription-refill`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
+  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`, `${prefix}-subscription-refill`, `${prefix}-low-credit-scan`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
   await harness?.close();
 });
 
-/** Triggers a schedule and waits for the workflow runs it started (beyond those already seen). */
+/** Triggers a schedule and waits for the results of the runs it started. */
 async function triggerAndWait(scheduleId: string, times = 1): Promise<unknown[]> {
-  const handle = harness.temporal.schedule.getHandle(scheduleId);
-  const before = (await handle.describe()).info.recentActions.length;
-  for (let i = 0; i < times; i += 1) {
-    // A scheduled run's workflow id ends in the trigger time to the second; triggers in the same
-    // second would collide, so repeated triggers are spaced by a second.
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
-  }
-  const description = await waitFor(() => handle.describe(), (d) => d.info.recentActions.length >= before + times, { what: `${scheduleId} to start ${times} run(s)` });
-  const started = description.info.recentActions.slice(before);
-  return Promise.all(started.map((action) => harness.temporal.workflow.getHandle(action.action.workflow.workflowId).result()));
+  const workflowIds = await triggerScheduleRuns(harness.temporal, scheduleId, times);
+  return Promise.all(workflowIds.map((workflowId) => harness.temporal.workflow.getHandle(workflowId).result()));
+}
+
+async function adjust(userId: string, amount: number): Promise<void> {
+  const response = await request(harness.app)
+    .post(`/admin/users/${userId}/credit-adjustments`)
+    .set('Authorization', `Bearer ${await harness.tokenFor('ops', 'admin')}`)
+    .send({ amount, reason: 'low-credit scan test' });
+  expect(response.status).toBe(201);
+}
+
+async function notificationKinds(userId: string): Promise<string[]> {
+  const rows = await harness.prisma.notification.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  return rows.map((row) => row.kind);
 }
 
 async function grantExpired(userId: string, credits: number): Promise<void> {
@@ -56,11 +64,11 @@ async function grantExpired(userId: string, credits: number): Promise<void> {
 
 describe('recurring jobs as Temporal Schedules', () => {
   it('creates each schedule once, however often the worker starts', async () => {
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true]);
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true, true]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false, false]);
     const ids: string[] = [];
     for await (const schedule of harness.temporal.schedule.list()) if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-refill`]);
+    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-low-credit-scan`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-refill`]);
     const description = await harness.temporal.schedule.getHandle(`${prefix}-expiration-sweep`).describe();
     expect(description.policies.overlap).toBe('SKIP');
   });
@@ -121,5 +129,33 @@ describe('recurring jobs as Temporal Schedules', () => {
     expect((await apiAs(harness, plans[2]![0]).credits()).body.balance).toBe(50);
     const lot = await harness.prisma.creditLot.findFirstOrThrow({ where: { account: { userId: plans[0]![0] }, source: 'subscription' } });
     expect(lot.expiresAt!.getTime() - lot.createdAt.getTime()).toBe(365 * 24 * 3600 * 1000);
+  });
+
+  it('alerts in the daily low-credit scan what the per-change trigger could not see, once per crossing', async () => {
+    // Opened below the threshold: an insert, which the trigger on balance updates never sees.
+    const opened = `opened-low-${prefix}`;
+    await openAccountIfMissing(harness.prisma, { userId: opened, signupCredits: 3, clock: systemClock });
+    // Alerted at 4 under the threshold of 5; the threshold is then lowered to 3 in configuration.
+    const recovered = `recovered-${prefix}`;
+    await apiAs(harness, recovered).credits();
+    await adjust(recovered, -46);
+    expect(await notificationKinds(recovered)).toEqual(['low_credit']);
+    await applyLedgerSettings(harness.prisma, { lowCreditNotifyBelowCredits: 3 });
+    try {
+      expect(await notificationKinds(opened)).toEqual([]);
+      const [first, second] = (await triggerAndWait(`${prefix}-low-credit-scan`, 2)) as Array<{ accounts: number; alerts: number; resolutions: number }>;
+      expect(first!.accounts).toBe(await harness.prisma.creditAccount.count());
+      expect(await notificationKinds(opened)).toEqual([]); // 3 is not below 3
+      expect(await notificationKinds(recovered)).toEqual(['low_credit', 'low_credit_resolved']);
+      expect(second).toMatchObject({ alerts: 0, resolutions: 0 });
+    } finally {
+      await applyLedgerSettings(harness.prisma, { lowCreditNotifyBelowCredits: 5 });
+    }
+    const [afterRestore] = (await triggerAndWait(`${prefix}-low-credit-scan`)) as Array<{ alerts: number }>;
+    expect(afterRestore!.alerts).toBeGreaterThanOrEqual(1);
+    expect(await notificationKinds(opened)).toEqual(['low_credit']);
+    expect(await notificationKinds(recovered)).toEqual(['low_credit', 'low_credit_resolved', 'low_credit']);
+    const [repeat] = (await triggerAndWait(`${prefix}-low-credit-scan`)) as Array<{ alerts: number; resolutions: number }>;
+    expect(repeat).toMatchObject({ alerts: 0, resolutions: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { createBackfillActivities } from '../../activities/backfill-activities';
+import { createCampaignActivities } from '../../activities/campaign-activities';
 import { createGenerationActivities } from '../../activities/generation-activities';
 import { createSweepActivities } from '../../activities/sweep-activities';
 import { createNotificationActivities } from '../../activities/notification-activities';
@@ -96,6 +97,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
           metrics: options.metrics,
         }),
         ...createBackfillActivities({ prisma, clock }),
+        ...createCampaignActivities({ prisma, clock, maxBalanceCredits: config.MAX_BALANCE }),
         ...createSweepActivities({ prisma, clock, temporal, maxBalanceCredits: config.MAX_BALANCE }),
         ...createNotificationActivities({ prisma, clock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 } }),
       },
@@ -137,13 +139,13 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
 }
 
 /** Polls until `read` returns something `done` accepts, or fails with the last value seen. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, options: { timeoutMs?: number; what?: string; intervalMs?: number } = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last: T | undefined;
   while (Date.now() < deadline) {
     last = await read();
     if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
   throw new Error(`Timed out waiting for ${options.what ?? 'condition'}; last value: ${JSON.stringify(last, bigintSafe)}`);
 }
