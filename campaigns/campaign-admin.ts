@@ -122,6 +122,25 @@ export async function changeCampaignState(deps: CampaignAdminDeps, request: { ca
   return updated;
 }
 
+/**
+ * Gives every live campaign its Schedule back if it has none: after moving to a new Temporal
+ * cluster, or when someone deleted a Schedule by hand in the Web UI. Run by the worker at start
+ * and by `npm run schedules:apply`, next to the recurring jobs. A paused campaign's Schedule comes
+ * back paused; a one-off whose moment passed without a run runs now.
+ */
+export async function restoreCampaignSchedules(deps: CampaignAdminDeps, now: Date): Promise<string[]> {
+  const live = await deps.prisma.campaign.findMany({ where: { status: { in: ['active', 'paused'] } }, include: { _count: { select: { runs: true } } }, orderBy: { createdAt: 'asc' } });
+  const restored: string[] = [];
+  for (const campaign of live) {
+    if (!(await createCampaignSchedule(deps.temporal, deps.config, campaign, { paused: campaign.status === 'paused' }))) continue;
+    restored.push(campaign.scheduleId);
+    if (campaign.status === 'active' && campaign.runAt !== null && campaign.runAt <= now && campaign._count.runs === 0) {
+      await deps.temporal.schedule.getHandle(campaign.scheduleId).trigger();
+    }
+  }
+  return restored;
+}
+
 export async function readCampaign(deps: CampaignAdminDeps, campaignId: string): Promise<{ campaign: Campaign; runs: CampaignRun[]; nextRunsAt: Date[] }> {
   const campaign = await deps.prisma.campaign.findUnique({ where: { id: campaignId }, include: { runs: { orderBy: { startedAt: 'desc' }, take: 20 } } });
   if (!campaign) throw new NotFoundError('Campaign', campaignId);

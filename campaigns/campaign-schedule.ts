@@ -24,13 +24,14 @@ function specOf(campaign: ScheduledCampaign): ScheduleSpec {
 }
 
 /**
- * Creates the campaign's Schedule; an existing one (a retried request) is left as it is.
+ * Creates the campaign's Schedule, saying whether it did; an existing one (a retried request) is
+ * left as it is.
  *
  * Overlap SKIP: a run still granting when the next is due means the next would find the same
  * users; they get the next run after it. Catch-up: a recurring campaign makes up a run missed in
  * the last hour; a one-off is made up for a day, since missing it entirely would lose the promotion.
  */
-export async function createCampaignSchedule(client: Client, config: CampaignScheduleConfig, campaign: ScheduledCampaign): Promise<void> {
+export async function createCampaignSchedule(client: Client, config: CampaignScheduleConfig, campaign: ScheduledCampaign, options: { paused?: boolean } = {}): Promise<boolean> {
   const scheduleId = campaignScheduleId(config, campaign.id);
   const args: [CampaignGrantInput] = [{ campaignId: campaign.id, pageSize: config.CAMPAIGN_PAGE_SIZE }];
   const action: ScheduleOptionsStartWorkflowAction<never> = {
@@ -46,10 +47,11 @@ export async function createCampaignSchedule(client: Client, config: CampaignSch
       spec: specOf(campaign),
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: campaign.runAt ? '1 day' : '1 hour' },
-      state: { note: `Campaign ${campaign.name}`, ...(campaign.runAt ? { remainingActions: 1 } : {}) },
+      state: { note: `Campaign ${campaign.name}`, paused: options.paused ?? false, ...(campaign.runAt ? { remainingActions: 1 } : {}) },
     });
+    return true;
   } catch (error) {
-    if (error instanceof ScheduleAlreadyRunning) return;
+    if (error instanceof ScheduleAlreadyRunning) return false;
     // Temporal is the judge of a cron spec: the client turns the server's "Invalid schedule spec"
     // into a TypeError, and that refusal is the caller's mistake, not a 500.
     if (error instanceof TypeError) {

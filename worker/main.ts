@@ -5,6 +5,7 @@ import { createCampaignActivities } from '../activities/campaign-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
 import { createNotificationActivities } from '../activities/notification-activities';
 import { createSweepActivities } from '../activities/sweep-activities';
+import { restoreCampaignSchedules } from '../campaigns/campaign-admin';
 import { loadConfig } from '../config/env';
 import { createPrismaClient } from '../db/prisma';
 import { createGenerator } from '../generator/create-generator';
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   if (config.SCHEDULES_APPLY_ON_START) {
     const applied = await applySchedules(temporal, config);
-    logger.info({ schedules: applied }, 'worker: schedules applied');
+    const restored = await restoreCampaignSchedules({ prisma, temporal, config }, systemClock.now());
+    logger.info({ schedules: applied, restoredCampaignSchedules: restored }, 'worker: schedules applied');
   }
   const worker = await createGenerationWorker({
     connection,

@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import request from 'supertest';
+import { restoreCampaignSchedules } from '../../campaigns/campaign-admin';
 import { backfillPage } from '../../ledger/backfill';
 import { verifyLedger } from '../../ledger/verify-ledger';
 import type { CampaignGrantResult } from '../../workflows/campaign-workflow';
@@ -169,6 +170,21 @@ describe('promotional campaigns', () => {
       ['campaign.resume', 'refused', 'admin:promo-ops'],
     ]);
     expect(await harness.prisma.creditLot.count({ where: { relatedId: id } })).toBe(0);
+  });
+
+  it('gives live campaigns whose Schedule went missing their Schedule back, paused if they are', async () => {
+    const running = await createCampaign({ name: 'Lost schedule', amount: 1, segment: { kind: 'user_ids', userIds: ['promo-rich'] }, cron: '0 7 * * *' });
+    const resting = await createCampaign({ name: 'Lost paused schedule', amount: 1, segment: { kind: 'user_ids', userIds: ['promo-rich'] }, cron: '0 7 * * *' });
+    expect((await asAdmin('post', `/admin/campaigns/${resting.body.id}/pause`, { reason: 'later' })).status).toBe(200);
+    // Someone deletes both Schedules by hand in the Web UI.
+    for (const { body } of [running, resting]) await harness.temporal.schedule.getHandle(body.scheduleId).delete();
+
+    const deps = { prisma: harness.prisma, temporal: harness.temporal, config: harness.config };
+    const restored = await restoreCampaignSchedules(deps, new Date());
+    expect(restored.sort()).toEqual([running.body.scheduleId, resting.body.scheduleId].sort());
+    expect((await harness.temporal.schedule.getHandle(running.body.scheduleId).describe()).state.paused).toBe(false);
+    expect((await harness.temporal.schedule.getHandle(resting.body.scheduleId).describe()).state.paused).toBe(true);
+    expect(await restoreCampaignSchedules(deps, new Date())).toEqual([]);
   });
 
   it('creates one campaign per Idempotency-Key and refuses the key with another body', async () => {
