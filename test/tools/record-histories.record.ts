@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import request from 'supertest';
 import { retryGenerationStepUpdate } from '../../workflows/generation-contract';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { triggerScheduleRuns } from '../support/schedules';
 
 /**
  * Records the saga histories that test/integration/workflow-replay.test.ts replays. Run it with
@@ -15,7 +17,8 @@ const HISTORIES_DIR = path.resolve(__dirname, '..', '..', 'workflows', 'historie
 let harness: SagaHarness;
 
 beforeAll(async () => {
-  harness = await startSagaHarness();
+  // Campaign pages of two users, so the recorded campaign run spans several pages.
+  harness = await startSagaHarness({ env: { CAMPAIGN_PAGE_SIZE: '2' } });
 });
 
 afterAll(async () => {
@@ -63,5 +66,19 @@ it('records one history per saga path', async () => {
     }
     const refused = await poor.createGeneration({ type: 'quiz', input: { text, count: 50 } });
     return `generation-${refused.body.error.generationId}`;
+  });
+});
+
+it('records a campaign run granting over several pages', async () => {
+  for (const userId of ['campaign-recorder-a', 'campaign-recorder-b', 'campaign-recorder-c']) await apiAs(harness, userId).credits();
+  await record('campaign-run-granted', async () => {
+    const created = await request(harness.app)
+      .post('/admin/campaigns')
+      .set('Authorization', `Bearer ${await harness.tokenFor('recorder-ops', 'admin')}`)
+      .send({ name: 'Recorded promotion', amount: 2, segment: { kind: 'all_users' }, cron: '0 0 1 1 *' });
+    const [workflowId] = await triggerScheduleRuns(harness.temporal, created.body.scheduleId);
+    await harness.temporal.workflow.getHandle(workflowId!).result();
+    await harness.temporal.schedule.getHandle(created.body.scheduleId).delete();
+    return workflowId!;
   });
 });
