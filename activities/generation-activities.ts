@@ -185,7 +185,7 @@ export function createGenerationActivities(deps: ActivityDependencies) {
 export type GenerationActivities = ReturnType<typeof createGenerationActivities>;
 
 /** Domain errors become ApplicationFailures typed by their code, keeping the original as cause. */
-async function asActivityFailure<T>(work: () => Promise<T>): Promise<T> {
+export async function asActivityFailure<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

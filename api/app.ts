@@ -20,6 +20,9 @@ import { generationRoutes } from './routes/generations';
 import { notificationRoutes } from './routes/notifications';
 import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
+import { paymentWebhookRoutes } from './routes/payment-webhooks';
+import { purchaseRoutes } from './routes/purchases';
+import { PurchaseService } from './purchase-service';
 
 export interface AppDependencies {
   config: Config;
@@ -40,6 +43,12 @@ export function createApp(deps: AppDependencies): Express {
   app.use(recordRequestMetrics(metrics));
   if (deps.logger) app.use(logRequests(deps.logger));
   app.set('trust proxy', false);
+  // Refused and ignored webhooks are worth a warning in the logs (the event table keeps them too).
+  const logger = deps.logger;
+  const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
+  const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
+  // Before the JSON parser: the webhook's signature covers the raw body.
+  app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
@@ -68,6 +77,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(transferRoutes({ prisma, clock, config, metrics }));
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
+  app.use(purchaseRoutes(purchases));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 

@@ -29,6 +29,7 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   REFERRAL_ALREADY_REDEEMED: 409,
   REFERRAL_CLAIM_WINDOW_CLOSED: 409,
   REFERRAL_MUTUAL: 409,
+  PURCHASE_STATE_CONFLICT: 409,
 };
 
 export interface ErrorBody {

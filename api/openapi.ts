@@ -5,6 +5,8 @@ import { campaignActionBody, campaignListQuery, createCampaignBody } from './rou
 import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
+import { createPurchaseBody, purchaseParams } from './routes/purchases';
+import { paymentWebhookEvent } from '../payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
 
@@ -82,6 +84,29 @@ const campaignRunView = z.object({
   finishedAt: z.string().nullable(),
 });
 
+const creditPackageView = z.object({
+  id: z.string().meta({ example: 'starter' }),
+  credits: z.number().int(),
+  priceCents: z.number().int().meta({ description: 'Price in minor units (cents)' }),
+  currency: z.string().meta({ example: 'USD' }),
+});
+
+const purchaseView = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'paid', 'fulfilled', 'failed', 'expired', 'refunded']),
+  packageId: z.string(),
+  credits: z.number().int(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  paymentIntentId: z.string().nullable(),
+  checkoutUrl: z.string().nullable().meta({ description: 'Where the buyer pays; null until the provider has created the payment intent' }),
+  failureReason: z.string().nullable(),
+  workflowId: z.string(),
+  createdAt: z.string(),
+  paidAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
 const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
@@ -131,6 +156,28 @@ export const ROUTE_SPECS: RouteSpec[] = [
     method: 'post', path: '/credits/transfers', summary: 'Give credits to another user', auth: 'user',
     request: { headers: z.object({ 'idempotency-key': z.string().max(200) }), body: { content: { 'application/json': { schema: createTransferBody } } } },
     responses: { 201: json(anyObject, 'Transferred'), 200: json(anyObject, 'Replayed'), ...errors(400, 401, 402, 404, 409, 422) },
+  },
+  { method: 'get', path: '/credit-packages', summary: 'The credit packages on sale', auth: 'user', responses: { 200: json(z.object({ items: z.array(creditPackageView) }), '{ items }'), ...errors(401) } },
+  {
+    method: 'post', path: '/credits/purchases', summary: 'Buy a credit package: creates the payment intent and answers the checkout link; credits are granted once the provider reports the payment', auth: 'user',
+    request: { headers: z.object({ 'idempotency-key': z.string().max(200) }), body: { content: { 'application/json': { schema: createPurchaseBody } } } },
+    responses: {
+      201: json(purchaseView, 'Created: pay at checkoutUrl'),
+      200: json(purchaseView, 'Replayed Idempotency-Key: the purchase it made'),
+      ...errors(400, 401, 409, 422, 503),
+    },
+  },
+  { method: 'get', path: '/credits/purchases/{id}', summary: "A purchase and its status (the buyer's own only)", auth: 'user', request: { params: purchaseParams }, responses: { 200: json(purchaseView, 'The purchase'), ...errors(400, 401, 404) } },
+  {
+    method: 'post', path: '/webhooks/payments', summary: "The payment provider's events; authenticated by X-Payment-Signature (HMAC-SHA256 of \"<X-Payment-Timestamp>.<body>\"), not a bearer token", auth: 'none',
+    request: {
+      headers: z.object({ 'x-payment-signature': z.string().meta({ example: 'sha256=3f1c...' }), 'x-payment-timestamp': z.string().meta({ description: 'Unix seconds; refused outside 300 s' }) }),
+      body: { content: { 'application/json': { schema: paymentWebhookEvent } } },
+    },
+    responses: {
+      200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
+      ...errors(400, 401, 413, 503),
+    },
   },
   {
     method: 'post', path: '/admin/users/{id}/credit-adjustments', summary: 'Grant or remove credits (admin)', auth: 'admin',

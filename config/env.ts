@@ -9,6 +9,8 @@ import { z } from 'zod';
 // A development-only secret. `loadConfig` refuses it when NODE_ENV=production so a forgotten
 // variable cannot ship tokens anyone can forge.
 export const DEV_JWT_SECRET = 'dev-only-credits-service-secret-change-me-0123456789';
+// Likewise for the payment webhook: a forged "payment succeeded" would mint credits.
+export const DEV_PAYMENT_WEBHOOK_SECRET = 'dev-only-payment-webhook-secret-0123456789';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -33,6 +35,8 @@ const configSchema = z
     // and the embedded Postgres's port (5432 is often taken by a system Postgres).
     DEV_DATA_DIR: z.string().default('.data'),
     DEV_POSTGRES_PORT: port.default(5433),
+    // `npm run dev` only: where it runs the fake payment provider when PAYMENT_PROVIDER_URL is unset.
+    DEV_PAYMENT_PROVIDER_PORT: port.default(4242),
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -102,6 +106,17 @@ const configSchema = z
     // Promotional campaigns grant to this many users per transaction.
     CAMPAIGN_PAGE_SIZE: positiveInt.max(5_000).default(500),
 
+    // The payment provider's API (payments/payment-provider.ts). Unset: POST /credits/purchases
+    // answers 503, except under `npm run dev`, which starts the fake provider and sets it.
+    PAYMENT_PROVIDER_URL: z.string().url().optional(),
+    // Sent as `Authorization: Bearer` to the provider when set.
+    PAYMENT_PROVIDER_API_KEY: z.string().optional(),
+    // The HMAC-SHA256 key the provider signs its webhooks with (POST /webhooks/payments); the
+    // fake provider signs with the same value.
+    PAYMENT_WEBHOOK_SECRET: z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET),
+    // How long a purchase waits for its payment; then the intent is cancelled and it ends expired.
+    PURCHASE_PAYMENT_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
+
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),
     BACKFILL_PAGE_SIZE: positiveInt.max(5_000).default(500),
@@ -118,6 +133,9 @@ const configSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'must be set in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.PAYMENT_PROVIDER_URL && env.PAYMENT_WEBHOOK_SECRET === DEV_PAYMENT_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['PAYMENT_WEBHOOK_SECRET'], message: 'must be set in production when PAYMENT_PROVIDER_URL is' });
     }
     if (env.GENERATOR === 'openai' && !env.OPENAI_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'is required when GENERATOR=openai' });

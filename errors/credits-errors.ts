@@ -29,7 +29,8 @@ export type CreditsErrorCode =
   | 'REFERRAL_OWN_CODE'
   | 'REFERRAL_ALREADY_REDEEMED'
   | 'REFERRAL_CLAIM_WINDOW_CLOSED'
-  | 'REFERRAL_MUTUAL';
+  | 'REFERRAL_MUTUAL'
+  | 'PURCHASE_STATE_CONFLICT';
 
 export class CreditsError extends Error {
   constructor(
@@ -127,6 +128,12 @@ export class BalanceCapExceededError extends CreditsError {
       requestedCredits,
     });
   }
+
+  /** Purchases still awaiting payment count against the cap too: they will be granted if paid. */
+  withPendingPurchases(pendingPurchaseCredits: number): this {
+    (this.details as Record<string, unknown>).pendingPurchaseCredits = pendingPurchaseCredits;
+    return this;
+  }
 }
 
 export class TransferToSelfError extends CreditsError {
@@ -193,5 +200,11 @@ export class ReferralClaimWindowClosedError extends CreditsError {
       `Referral codes can be redeemed only in the first ${claimWindowDays} days after signing up; this account opened at ${accountOpenedAt.toISOString()}`,
       { accountOpenedAt: accountOpenedAt.toISOString(), windowClosedAt: windowClosedAt.toISOString(), claimWindowDays },
     );
+  }
+}
+
+export class PurchaseStateConflictError extends CreditsError {
+  constructor(purchaseId: string, status: string, attempted: string) {
+    super('PURCHASE_STATE_CONFLICT', `Purchase ${purchaseId} is ${status}; it cannot become ${attempted}`, { purchaseId, status, attempted });
   }
 }

@@ -5,6 +5,7 @@ import type { BackfillActivities } from '../activities/backfill-activities';
 import type { CampaignActivities } from '../activities/campaign-activities';
 import type { GenerationActivities } from '../activities/generation-activities';
 import type { NotificationActivities } from '../activities/notification-activities';
+import type { PurchaseActivities } from '../activities/purchase-activities';
 import type { SweepActivities } from '../activities/sweep-activities';
 
 // index.ts under tsx and in tests, index.js once compiled to dist/.
@@ -14,7 +15,7 @@ export interface GenerationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: GenerationActivities & BackfillActivities & SweepActivities & NotificationActivities & CampaignActivities;
+  activities: GenerationActivities & BackfillActivities & SweepActivities & NotificationActivities & CampaignActivities & PurchaseActivities;
   // A prebuilt bundle (tests build one per file; production builds one at image build time).
   workflowBundle?: WorkflowBundleOption;
   // Lets the SIGTERM drain finish in-flight activities before the worker exits.

@@ -4,6 +4,7 @@ import { createBackfillActivities } from '../activities/backfill-activities';
 import { createCampaignActivities } from '../activities/campaign-activities';
 import { createGenerationActivities } from '../activities/generation-activities';
 import { createNotificationActivities } from '../activities/notification-activities';
+import { createPurchaseActivities } from '../activities/purchase-activities';
 import { createSweepActivities } from '../activities/sweep-activities';
 import { restoreCampaignSchedules } from '../campaigns/campaign-admin';
 import { loadConfig } from '../config/env';
@@ -13,6 +14,7 @@ import { systemClock } from '../ledger/clock';
 import { applyLedgerSettings } from '../ledger/ledger-settings';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
+import { createPaymentProvider } from '../payments/create-payment-provider';
 import { activityLogging } from './activity-logging';
 import { bundleWorkflows, createGenerationWorker } from './create-worker';
 import { serveMetrics } from './metrics-server';
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
       ...createCampaignActivities({ prisma, clock: systemClock, maxBalanceCredits: config.MAX_BALANCE, metrics }),
       ...createSweepActivities({ prisma, clock: systemClock, temporal, maxBalanceCredits: config.MAX_BALANCE, metrics }),
       ...createNotificationActivities({ prisma, clock: systemClock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 } }),
+      ...createPurchaseActivities({ prisma, provider: createPaymentProvider(config), clock: systemClock, maxBalanceCredits: config.MAX_BALANCE, metrics }),
     },
     activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.

@@ -87,3 +87,46 @@ export const NOTIFICATION_DELIVERY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: [],
   },
 };
+
+/**
+ * The purchase saga's ledger steps (mark paid, fulfil, end) are LEDGER_ACTIVITY_OPTIONS steps; a
+ * purchase that is not in the status a step expects never will be, so that is not retried either.
+ */
+export const PURCHASE_LEDGER_ACTIVITY_OPTIONS: ActivityOptions = {
+  ...LEDGER_ACTIVITY_OPTIONS,
+  retry: { ...LEDGER_ACTIVITY_OPTIONS.retry, nonRetryableErrorTypes: [...(LEDGER_ACTIVITY_OPTIONS.retry?.nonRetryableErrorTypes ?? []), 'PURCHASE_STATE_CONFLICT'] },
+};
+
+/**
+ * Creating the payment intent, while the buyer waits for a checkout link: a few minutes of retries
+ * (1 s doubling to 30 s, 10 attempts) through a provider hiccup, then the purchase fails and the
+ * buyer can try again; nothing was charged. Each request is bounded by the client's own timeout.
+ * A request the provider refuses (4xx) is never retried.
+ */
+export const PAYMENT_INTENT_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['PAYMENT_PROVIDER_REJECTED'],
+  },
+};
+
+/**
+ * Refunding a payment we could not deliver, and cancelling an intent that timed out, are the
+ * purchase saga's compensations: money is at stake, so they keep trying through a long provider
+ * outage (5 minutes apart at most, about 16 hours in all) with the same Idempotency-Key, and if they
+ * still fail the saga fails loudly for an operator.
+ */
+export const PAYMENT_COMPENSATION_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 200,
+    nonRetryableErrorTypes: ['PAYMENT_PROVIDER_REJECTED'],
+  },
+};

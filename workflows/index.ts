@@ -4,3 +4,4 @@ export { migrationBackfillWorkflow } from './backfill-workflow';
 export { expirationSweepWorkflow, orphanSweepWorkflow, subscriptionRefillWorkflow, lowCreditScanWorkflow } from './sweep-workflows';
 export { notificationRelayWorkflow } from './notification-relay-workflow';
 export { campaignGrantWorkflow } from './campaign-workflow';
+export { purchaseWorkflow } from './purchase-workflow';

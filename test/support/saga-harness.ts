@@ -7,6 +7,7 @@ import { createCampaignActivities } from '../../activities/campaign-activities';
 import { createGenerationActivities } from '../../activities/generation-activities';
 import { createSweepActivities } from '../../activities/sweep-activities';
 import { createNotificationActivities } from '../../activities/notification-activities';
+import { createPurchaseActivities } from '../../activities/purchase-activities';
 import { signAccessToken } from '../../api/auth/tokens';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config/env';
@@ -17,6 +18,7 @@ import { systemClock, type Clock } from '../../ledger/clock';
 import { verifyLedger } from '../../ledger/verify-ledger';
 import type { CreditsMetrics } from '../../observability/metrics';
 import type { Logger } from '../../observability/logger';
+import { createPaymentProvider } from '../../payments/create-payment-provider';
 import { activityLogging } from '../../worker/activity-logging';
 import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
@@ -100,6 +102,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
         ...createCampaignActivities({ prisma, clock, maxBalanceCredits: config.MAX_BALANCE }),
         ...createSweepActivities({ prisma, clock, temporal, maxBalanceCredits: config.MAX_BALANCE }),
         ...createNotificationActivities({ prisma, clock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 } }),
+        ...createPurchaseActivities({ prisma, provider: createPaymentProvider(config), clock, maxBalanceCredits: config.MAX_BALANCE, metrics: options.metrics }),
       },
     });
     worker = { instance, running: instance.run(), connection };

@@ -1,0 +1,91 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Clock } from '../ledger/clock';
+import { fulfilPurchase, type FulfilmentOutcome } from '../ledger/purchase';
+import { inLedgerTransaction } from '../ledger/transaction';
+import type { CreditsMetrics } from '../observability/metrics';
+import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../payments/payment-provider';
+import { movePurchase, recordPaymentIntent } from '../purchases/purchase-store';
+import { asActivityFailure } from './generation-activities';
+
+export interface PurchaseActivityDependencies {
+  prisma: PrismaClient;
+  provider: PaymentProvider;
+  clock: Clock;
+  maxBalanceCredits: number;
+  metrics?: CreditsMetrics;
+}
+
+/**
+ * The purchase saga's side effects. Provider calls carry an Idempotency-Key the workflow derives
+ * from its id, so a retry finds what the first attempt did at the provider; status changes go
+ * through the purchase's state machine (purchases/purchase-store.ts), so a retry changes nothing.
+ */
+export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
+  return {
+    async createPaymentIntent(input: { purchaseId: string; idempotencyKey: string }): Promise<{ id: string; checkoutUrl: string }> {
+      const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
+      const intent = await provider(() =>
+        deps.provider.createPaymentIntent(
+          { purchaseId: purchase.id, amountCents: purchase.priceCents, currency: purchase.currency, description: `${purchase.credits} credits (${purchase.packageId})` },
+          input.idempotencyKey,
+        ),
+      );
+      await recordPaymentIntent(deps.prisma, purchase.id, intent);
+      return { id: intent.id, checkoutUrl: intent.checkoutUrl };
+    },
+
+    async cancelPaymentIntent(input: { paymentIntentId: string; idempotencyKey: string }): Promise<{ status: PaymentIntentStatus; failureReason: string | null }> {
+      const intent = await provider(() => deps.provider.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey));
+      return { status: intent.status, failureReason: intent.failureReason ?? null };
+    },
+
+    async markPurchasePaid(input: { purchaseId: string }): Promise<void> {
+      await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: 'paid', at: deps.clock.now() }));
+    },
+
+    async fulfilPurchase(input: { purchaseId: string; idempotencyKey: string }): Promise<FulfilmentOutcome> {
+      const outcome = await asActivityFailure(() =>
+        inLedgerTransaction(deps.prisma, (tx) => fulfilPurchase(tx, { ...input, maxBalanceCredits: deps.maxBalanceCredits, at: deps.clock.now() })),
+      );
+      // Counted after commit, and only by the attempt that granted, so retries count once.
+      if (outcome.kind === 'fulfilled' && outcome.grantedNowCredits > 0) deps.metrics?.credits.inc({ movement: 'granted' }, outcome.grantedNowCredits);
+      return outcome;
+    },
+
+    /** Refunds the whole payment at the provider, then records the purchase as refunded. */
+    async refundPurchase(input: { purchaseId: string; idempotencyKey: string; reason: string }): Promise<{ refundId: string }> {
+      const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
+      if (!purchase.providerPaymentId) throw ApplicationFailure.create({ type: 'PURCHASE_STATE_CONFLICT', message: `Purchase ${purchase.id} has no payment to refund`, nonRetryable: true });
+      const refund = await provider(() =>
+        deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason: input.reason }, input.idempotencyKey),
+      );
+      await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason: input.reason }));
+      return { refundId: refund.id };
+    },
+
+    async endPurchase(input: { purchaseId: string; status: 'failed' | 'expired'; reason: string }): Promise<void> {
+      await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: input.status, at: deps.clock.now(), reason: input.reason }));
+    },
+  };
+}
+
+export type PurchaseActivities = ReturnType<typeof createPurchaseActivities>;
+
+/** Provider errors become typed ApplicationFailures: refused for good, or worth retrying. */
+async function provider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof PaymentProviderError) {
+      throw ApplicationFailure.create({
+        type: error.retryable ? 'PAYMENT_PROVIDER_UNAVAILABLE' : 'PAYMENT_PROVIDER_REJECTED',
+        message: error.message,
+        details: [{ httpStatus: error.httpStatus }],
+        nonRetryable: !error.retryable,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,247 @@
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PaymentIntent, PaymentRefund } from './payment-provider';
+import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebhookEvent } from './payment-webhook';
+
+/**
+ * A stand-in for the payment provider, for `npm run dev` and the tests (which never call the
+ * internet). It speaks the API payments/payment-provider.ts calls, with the provider's habits that
+ * matter to us: Idempotency-Key on every POST (the same key answers the first response; the same
+ * key with another body is refused), cancel that loses to a payment already made, refunds only of
+ * paid intents. Payments are made by hand through its control endpoints, which then POST a signed
+ * webhook to `webhookUrl`:
+ *
+ *   POST /v1/payment_intents/:id/complete           the customer paid: payment_intent.succeeded
+ *   POST /v1/payment_intents/:id/fail {"reason"}    the payment was declined: payment_intent.payment_failed
+ *   POST /v1/events/:id/redeliver                   sends an event again (same id), as providers do
+ */
+export interface FakePaymentProviderOptions {
+  host?: string;
+  port?: number;
+  webhookUrl?: string;
+  webhookSecret: string;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  type: string;
+  // Our API's answer, or null when it could not be reached.
+  status: number | null;
+}
+
+interface StoredResponse {
+  requestHash: string;
+  status: number;
+  body: unknown;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FakePaymentProvider {
+  readonly intents = new Map<string, PaymentIntent>();
+  readonly refunds: PaymentRefund[] = [];
+  readonly deliveries: WebhookDelivery[] = [];
+  // Every call our client made, in order: what a test asserts "the provider saw".
+  readonly calls: Array<{ method: string; path: string; idempotencyKey: string | null }> = [];
+  webhookUrl: string | undefined;
+  private readonly events = new Map<string, PaymentWebhookEvent>();
+  private readonly idempotent = new Map<string, StoredResponse>();
+  private server: http.Server | null = null;
+
+  private constructor(private readonly options: FakePaymentProviderOptions) {
+    this.webhookUrl = options.webhookUrl;
+  }
+
+  static async start(options: FakePaymentProviderOptions): Promise<FakePaymentProvider> {
+    const provider = new FakePaymentProvider(options);
+    const server = http.createServer((req, res) => void provider.serve(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+    });
+    provider.server = server;
+    return provider;
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('The fake payment provider is not listening');
+    return `http://${address.address}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  }
+
+  /** The customer paid: the intent succeeds and the webhook is sent. */
+  async complete(intentId: string): Promise<WebhookDelivery> {
+    const intent = this.settle(intentId, 'succeeded', null);
+    return this.emit(PAYMENT_SUCCEEDED, intent);
+  }
+
+  /** The payment was declined: the intent fails for good and the webhook is sent. */
+  async fail(intentId: string, reason = 'card_declined'): Promise<WebhookDelivery> {
+    const intent = this.settle(intentId, 'failed', reason);
+    return this.emit(PAYMENT_FAILED, intent);
+  }
+
+  /** Sends an event again with its original id, freshly signed. */
+  async redeliver(eventId: string): Promise<WebhookDelivery> {
+    const event = this.events.get(eventId);
+    if (!event) throw new HttpError(404, `No event ${eventId}`);
+    return this.deliver(event);
+  }
+
+  private settle(intentId: string, status: 'succeeded' | 'failed', failureReason: string | null): PaymentIntent {
+    const intent = this.intents.get(intentId);
+    if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
+    if (intent.status !== 'requires_payment') throw new HttpError(409, `Payment intent ${intentId} is already ${intent.status}`);
+    intent.status = status;
+    intent.failureReason = failureReason;
+    return intent;
+  }
+
+  private emit(type: string, intent: PaymentIntent): Promise<WebhookDelivery> {
+    const event: PaymentWebhookEvent = {
+      id: `evt_${randomUUID().replace(/-/g, '')}`,
+      type,
+      createdAt: new Date().toISOString(),
+      data: { paymentIntentId: intent.id, purchaseId: intent.purchaseId, amountCents: intent.amountCents, currency: intent.currency, failureReason: intent.failureReason ?? null },
+    };
+    this.events.set(event.id, event);
+    return this.deliver(event);
+  }
+
+  private async deliver(event: PaymentWebhookEvent): Promise<WebhookDelivery> {
+    let status: number | null = null;
+    if (this.webhookUrl) {
+      const body = JSON.stringify(event);
+      try {
+        const response = await fetch(this.webhookUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...signPaymentWebhook(this.options.webhookSecret, body, new Date()) },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch {
+        status = null;
+      }
+    }
+    const delivery = { eventId: event.id, type: event.type, status };
+    this.deliveries.push(delivery);
+    return delivery;
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const body = await readJson(req);
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
+      if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver)$/.test(path)) this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
+      const { status, body: answer } = await this.route(req.method ?? 'GET', path, body, idempotencyKey);
+      send(res, status, answer);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      send(res, status, { error: { message: error instanceof Error ? error.message : String(error) } });
+    }
+  }
+
+  private async route(method: string, path: string, body: Record<string, unknown>, idempotencyKey: string | null): Promise<{ status: number; body: unknown }> {
+    const intentAction = /^\/v1\/payment_intents\/([^/]+)\/(cancel|complete|fail)$/.exec(path);
+    const redeliver = /^\/v1\/events\/([^/]+)\/redeliver$/.exec(path);
+    const checkout = /^\/checkout\/([^/]+)$/.exec(path);
+    if (method === 'POST' && path === '/v1/payment_intents') return this.once(path, idempotencyKey, body, () => this.createIntent(body));
+    if (method === 'POST' && path === '/v1/refunds') return this.once(path, idempotencyKey, body, () => this.refund(body));
+    if (method === 'POST' && intentAction?.[2] === 'cancel') return this.once(path, idempotencyKey, body, () => this.cancel(decodeURIComponent(intentAction[1]!)));
+    if (method === 'POST' && intentAction?.[2] === 'complete') return { status: 200, body: await this.complete(decodeURIComponent(intentAction[1]!)) };
+    if (method === 'POST' && intentAction?.[2] === 'fail') return { status: 200, body: await this.fail(decodeURIComponent(intentAction[1]!), typeof body.reason === 'string' ? body.reason : undefined) };
+    if (method === 'POST' && redeliver) return { status: 200, body: await this.redeliver(decodeURIComponent(redeliver[1]!)) };
+    if (method === 'GET' && checkout) return { status: 200, body: this.checkoutInstructions(decodeURIComponent(checkout[1]!)) };
+    throw new HttpError(404, `No route for ${method} ${path}`);
+  }
+
+  /** The provider's idempotency: a key answers its first response; reused with another body, 400. */
+  private once(path: string, key: string | null, body: unknown, work: () => unknown): { status: number; body: unknown } {
+    if (!key) throw new HttpError(400, 'Idempotency-Key is required');
+    const requestHash = createHash('sha256').update(`${path}\u0000${JSON.stringify(body)}`).digest('hex');
+    const stored = this.idempotent.get(key);
+    if (stored) {
+      if (stored.requestHash !== requestHash) throw new HttpError(400, `Idempotency-Key ${key} was used with another request`);
+      return stored;
+    }
+    const answer = { requestHash, status: 200, body: work() };
+    this.idempotent.set(key, answer);
+    return answer;
+  }
+
+  private createIntent(body: Record<string, unknown>): PaymentIntent {
+    const { amountCents, currency, purchaseId } = body;
+    if (typeof amountCents !== 'number' || !Number.isInteger(amountCents) || amountCents <= 0) throw new HttpError(400, 'amountCents must be a positive integer');
+    if (typeof currency !== 'string' || typeof purchaseId !== 'string') throw new HttpError(400, 'currency and purchaseId are required');
+    const id = `pi_${randomUUID().replace(/-/g, '')}`;
+    const intent: PaymentIntent = { id, status: 'requires_payment', amountCents, currency, purchaseId, checkoutUrl: `${this.url}/checkout/${id}`, failureReason: null };
+    this.intents.set(id, intent);
+    return { ...intent };
+  }
+
+  private cancel(intentId: string): PaymentIntent {
+    const intent = this.intents.get(intentId);
+    if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
+    // A payment already made wins: the caller sees `succeeded` and must deliver or refund.
+    if (intent.status === 'requires_payment') intent.status = 'canceled';
+    return { ...intent };
+  }
+
+  private refund(body: Record<string, unknown>): PaymentRefund {
+    const intent = typeof body.paymentIntentId === 'string' ? this.intents.get(body.paymentIntentId) : undefined;
+    if (!intent) throw new HttpError(404, 'No such payment intent');
+    if (intent.status !== 'succeeded') throw new HttpError(400, `Payment intent ${intent.id} is ${intent.status}; only a paid intent can be refunded`);
+    const alreadyRefunded = this.refunds.filter((refund) => refund.paymentIntentId === intent.id).reduce((sum, refund) => sum + refund.amountCents, 0);
+    if (typeof body.amountCents !== 'number' || body.amountCents <= 0 || alreadyRefunded + body.amountCents > intent.amountCents) {
+      throw new HttpError(400, 'The refund exceeds what was paid');
+    }
+    const refund: PaymentRefund = { id: `re_${randomUUID().replace(/-/g, '')}`, paymentIntentId: intent.id, amountCents: body.amountCents, status: 'succeeded' };
+    this.refunds.push(refund);
+    return refund;
+  }
+
+  private checkoutInstructions(intentId: string): object {
+    const intent = this.intents.get(intentId);
+    if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
+    return {
+      intent,
+      pay: `curl -X POST ${this.url}/v1/payment_intents/${intentId}/complete`,
+      decline: `curl -X POST ${this.url}/v1/payment_intents/${intentId}/fail -d '{"reason":"card_declined"}'`,
+    };
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) text += String(chunk);
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'Send a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw error instanceof HttpError ? error : new HttpError(400, 'The body is not JSON');
+  }
+}

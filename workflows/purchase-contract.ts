@@ -1,0 +1,46 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/**
+ * Everything the API uses to talk to a purchase saga: imported by the workflow and by the API, so
+ * both sides agree on names and shapes.
+ */
+export const PURCHASE_WORKFLOW_TYPE = 'purchaseWorkflow';
+
+export function purchaseWorkflowId(purchaseId: string): string {
+  return `purchase-${purchaseId}`;
+}
+
+export interface PurchaseInput {
+  purchaseId: string;
+  userId: string;
+  credits: number;
+  priceCents: number;
+  currency: string;
+  // PURCHASE_PAYMENT_TIMEOUT_MS when the purchase was made; part of the input, so replay agrees.
+  paymentTimeoutMs: number;
+}
+
+export type PurchaseSagaStatus = 'pending' | 'paid' | 'fulfilled' | 'failed' | 'expired' | 'refunded';
+
+export interface PurchaseState {
+  purchaseId: string;
+  status: PurchaseSagaStatus;
+  // Set once the provider's intent exists; the API waits for it (or for a failure) to answer.
+  paymentIntent: { id: string; checkoutUrl: string } | null;
+  failureReason: string | null;
+}
+
+/** What the webhook passes on: the provider's event id (for the log) and the intent it is about. */
+export interface PaymentOutcomeSignal {
+  eventId: string;
+  paymentIntentId: string;
+  reason?: string | null;
+}
+
+export const paymentSucceededSignal = defineSignal<[PaymentOutcomeSignal]>('paymentSucceeded');
+export const paymentFailedSignal = defineSignal<[PaymentOutcomeSignal]>('paymentFailed');
+
+export const getPurchaseStateQuery = defineQuery<PurchaseState>('getPurchaseState');
+
+/** Answers once the intent is created or the purchase has ended without one. */
+export const awaitPaymentIntentUpdate = defineUpdate<PurchaseState>('awaitPaymentIntent');
