@@ -6,12 +6,13 @@ import { applyMigrations } from '../db/migrate';
 import { createDatabase, databaseExists, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../dev-services/embedded-postgres';
 import { assertPortFree } from '../dev-services/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../dev-services/temporal-dev-server';
+import { FakePaymentProvider } from '../payments/fake-payment-provider';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 
 /**
  * `npm run dev`: the whole system on one machine. Embedded Postgres (unless DATABASE_URL is set),
- * migrations, the Temporal dev server with its Web UI, the worker and the API; Ctrl-C stops them
- * in reverse order. Data stays under DEV_DATA_DIR, so credits and sagas survive a restart.
+ * migrations, the Temporal dev server with its Web UI, the fake payment provider (unless
+ * PAYMENT_PROVIDER_URL is set), the worker and the API; Ctrl-C stops them in reverse order. Data stays under DEV_DATA_DIR, so credits and sagas survive a restart.
  */
 const ROOT = path.resolve(__dirname, '..');
 const DEV_DATABASE = 'credits';
@@ -19,6 +20,7 @@ const DEV_DATABASE = 'credits';
 interface Running {
   postgres?: EmbeddedPostgresHandle;
   temporal?: TemporalDevServer;
+  payments?: FakePaymentProvider;
   worker?: ChildProcess;
   api?: ChildProcess;
 }
@@ -46,12 +48,28 @@ async function main(): Promise<void> {
   });
   step(`Temporal dev server on ${running.temporal.address}, Web UI ${running.temporal.uiUrl}`);
 
-  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS };
+  const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+  const paymentProviderUrl = await startPaymentProvider(config, apiUrl);
+  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, PAYMENT_PROVIDER_URL: paymentProviderUrl };
   running.worker = startChild('worker', 'worker/main.ts', childEnv);
   running.api = startChild('api', 'api/main.ts', childEnv);
-  const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
   await waitForHealthy(`${apiUrl}/healthz`);
   await printBanner(config, apiUrl, running.temporal.uiUrl ?? '');
+}
+
+/** A configured provider is used as is; otherwise the fake one, signing webhooks to our API. */
+async function startPaymentProvider(config: Config, apiUrl: string): Promise<string> {
+  if (config.PAYMENT_PROVIDER_URL) {
+    step(`Payment provider: ${config.PAYMENT_PROVIDER_URL}`);
+    return config.PAYMENT_PROVIDER_URL;
+  }
+  running.payments = await FakePaymentProvider.start({
+    port: config.DEV_PAYMENT_PROVIDER_PORT,
+    webhookSecret: config.PAYMENT_WEBHOOK_SECRET,
+    webhookUrl: `${apiUrl}/webhooks/payments`,
+  });
+  step(`Payment provider (fake) on ${running.payments.url}, webhooks to ${apiUrl}/webhooks/payments`);
+  return running.payments.url;
 }
 
 function step(message: string): void {
@@ -68,6 +86,7 @@ async function checkPorts(config: Config, temporalHost: string, temporalPort: nu
   await assertPortFree(temporalPort, temporalHost, 'Temporal', 'TEMPORAL_ADDRESS');
   await assertPortFree(config.TEMPORAL_UI_PORT, temporalHost, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
   if (!config.DATABASE_URL) await assertPortFree(config.DEV_POSTGRES_PORT, '127.0.0.1', 'embedded Postgres', 'DEV_POSTGRES_PORT');
+  if (!config.PAYMENT_PROVIDER_URL) await assertPortFree(config.DEV_PAYMENT_PROVIDER_PORT, '127.0.0.1', 'fake payment provider', 'DEV_PAYMENT_PROVIDER_PORT');
   if (config.WORKER_METRICS_PORT > 0) await assertPortFree(config.WORKER_METRICS_PORT, '127.0.0.1', 'worker metrics', 'WORKER_METRICS_PORT');
   if (config.WORKER_SDK_METRICS_ADDRESS) {
     const [host, port] = splitAddress(config.WORKER_SDK_METRICS_ADDRESS);
@@ -138,6 +157,10 @@ async function printBanner(config: Config, apiUrl: string, uiUrl: string): Promi
       -d '{"type":"flashcards","input":{"text":"Mitochondria produce ATP. The nucleus stores DNA.","count":10}}'
     curl -s ${apiUrl}/users/me/credits -H "Authorization: Bearer ${token}"
 
+  Buy credits; the answer's checkoutUrl shows the curl that pays it (the fake provider then sends the webhook):
+    curl -s -X POST ${apiUrl}/credits/purchases -H "Authorization: Bearer ${token}" \\
+      -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-purchase-1' -d '{"packageId":"starter"}'
+
   Ctrl-C stops everything.
 `);
 }
@@ -160,6 +183,7 @@ async function shutdown(exitCode: number): Promise<void> {
   step('stopping...');
   await stopChild(running.api, 20_000);
   await stopChild(running.worker, 30_000);
+  await running.payments?.close().catch((error: unknown) => console.error('dev: stopping the fake payment provider:', error));
   await running.temporal?.stop().catch((error: unknown) => console.error('dev: stopping Temporal:', error));
   await running.postgres?.stop().catch((error: unknown) => console.error('dev: stopping Postgres:', error));
   step('stopped.');

@@ -26,7 +26,7 @@ function waitForOutput(child: ChildProcess, output: () => string, needle: string
 }
 
 it('brings the system up with one command and stops it cleanly on Ctrl-C', async () => {
-  const [apiPort, temporalPort, uiPort, pgPort, metricsPort, sdkMetricsPort] = await Promise.all(Array.from({ length: 6 }, () => findFreePort()));
+  const [apiPort, temporalPort, uiPort, pgPort, metricsPort, sdkMetricsPort, paymentsPort] = await Promise.all(Array.from({ length: 7 }, () => findFreePort()));
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -36,6 +36,7 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     DEV_POSTGRES_PORT: String(pgPort),
     WORKER_METRICS_PORT: String(metricsPort),
     WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
+    DEV_PAYMENT_PROVIDER_PORT: String(paymentsPort),
     DEV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'credits-dev-')),
     TEMPORAL_CLI_PATH: process.env.CREDITS_TEST_TEMPORAL_CLI,
   };
@@ -64,6 +65,23 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
       if (status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(status).toBe('succeeded');
+
+    // A purchase through the fake payment provider the dev command runs: paid, webhook, credits.
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const purchase = await fetch(`http://127.0.0.1:${apiPort}/credits/purchases`, { method: 'POST', headers: { ...auth, 'Idempotency-Key': 'dev-purchase' }, body: JSON.stringify({ packageId: 'starter' }) });
+    expect(purchase.status).toBe(201);
+    const { id: purchaseId, checkoutUrl } = (await purchase.json()) as { id: string; checkoutUrl: string };
+    expect(checkoutUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${paymentsPort}/checkout/`));
+    const checkout = (await (await fetch(checkoutUrl)).json()) as { pay: string };
+    const payUrl = /POST (\S+)/.exec(checkout.pay)![1]!;
+    expect((await fetch(payUrl, { method: 'POST' })).status).toBe(200);
+    let purchaseStatus = '';
+    for (let i = 0; i < 100 && purchaseStatus !== 'fulfilled'; i += 1) {
+      const response = await fetch(`http://127.0.0.1:${apiPort}/credits/purchases/${purchaseId}`, { headers: auth });
+      purchaseStatus = ((await response.json()) as { status: string }).status;
+      if (purchaseStatus !== 'fulfilled') await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(purchaseStatus).toBe('fulfilled');
 
     // npm itself exits on the signal at once; the dev script goes on to stop each piece in order.
     process.kill(-dev.pid!, 'SIGINT');
