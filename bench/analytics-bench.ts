@@ -1,12 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { applyMigrations } from '../db/migrate';
-import { createPrismaClient, type PrismaClient } from '../db/prisma';
-import { createDatabase, startEmbeddedPostgres } from '../dev-services/embedded-postgres';
-import { findFreePort } from '../dev-services/free-port';
+import type { PrismaClient } from '../db/prisma';
 import { readCreditAnalytics } from '../ledger/analytics';
+import { withBenchDatabase, writeBenchmarkSection } from './bench-support';
 
 /**
  * `npm run bench:analytics`: GET /users/me/credit-analytics's query for a user with 100,000 journal
@@ -65,11 +61,7 @@ async function time(label: string, work: () => Promise<unknown>): Promise<{ labe
 }
 
 async function main(): Promise<void> {
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), 'credits-bench-')), 'data'), port: await findFreePort(), persistent: false });
-  const prisma = createPrismaClient({ databaseUrl: postgres.urlFor('bench'), poolSize: 4 });
-  try {
-    await createDatabase(postgres.adminUrl, 'bench');
-    await applyMigrations(postgres.urlFor('bench'));
+  await withBenchDatabase(async (prisma) => {
     await seed(prisma);
     const to = new Date();
     const from = new Date(to.getTime() - 365 * 24 * 3600 * 1000);
@@ -79,15 +71,12 @@ async function main(): Promise<void> {
       await time('baseline: load rows, aggregate in JavaScript', () => analyticsInJavaScript(prisma, from, to)),
     ];
     report(results);
-  } finally {
-    await prisma.$disconnect();
-    await postgres.stop();
-  }
+  });
 }
 
 function report(results: Array<{ label: string; p50: number; p95: number; max: number }>): void {
   const rows = results.map((result) => `| ${result.label} | ${result.p50} | ${result.p95} | ${result.max} |`).join('\n');
-  const section = `## Credit analytics for a user with ${ENTRIES.toLocaleString('en')} journal entries
+  writeBenchmarkSection('## Credit analytics for a user with', `## Credit analytics for a user with ${ENTRIES.toLocaleString('en')} journal entries
 
 \`npm run bench:analytics\`, ${new Date().toISOString().slice(0, 10)}, embedded PostgreSQL, ${os.cpus().length} cores, ${RUNS} timed runs after 3 warm-up runs.
 The user also has ${GENERATIONS.toLocaleString('en')} generations; the range is the last 365 days.
@@ -95,15 +84,7 @@ The user also has ${GENERATIONS.toLocaleString('en')} generations; the range is 
 | what | p50 ms | p95 ms | max ms |
 | --- | --- | --- | --- |
 ${rows}
-`;
-  console.log(section);
-  const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
-  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nNumbers come from the scripts named in each section, with a baseline measured in the same run.\n\n';
-  const marker = '## Credit analytics for a user with';
-  const start = existing.indexOf(marker);
-  const next = start === -1 ? -1 : existing.indexOf('\n## ', start + marker.length);
-  const updated = start === -1 ? `${existing.trimEnd()}\n\n${section}` : `${existing.slice(0, start)}${section}${next === -1 ? '' : existing.slice(next + 1)}`;
-  writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
+`);
 }
 
 main().catch((error: unknown) => {
