@@ -1,13 +1,7 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
-import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError, ServiceUnavailableError } from '../errors/credits-errors';
+import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError } from '../errors/credits-errors';
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../generator/generator';
 import { findUserGeneration, recordGenerationRequest } from '../generations/generation-store';
@@ -23,7 +17,7 @@ import {
   type GenerationState,
 } from '../workflows/generation-contract';
 import type { generationWorkflow } from '../workflows/generation-workflow';
-import { CreditsSagaStatus, CreditsUserId } from '../workflows/search-attributes';
+import { startOrFindSaga } from './start-saga';
 
 type Admission = { accepted: true } | { accepted: false; requiredCredits: number; availableCredits: number };
 
@@ -109,26 +103,15 @@ export class GenerationService {
     return this.get(userId, id);
   }
 
-  private async startOrFind(input: GenerationInput): Promise<WorkflowHandle<typeof generationWorkflow>> {
-    const workflowId = generationWorkflowId(input.generationId);
-    try {
-      return await this.deps.temporal.workflow.start<typeof generationWorkflow>(GENERATION_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        // A double submit (same Idempotency-Key) must find the same saga, running or finished,
-        // and never start a second one that could charge again.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: CreditsUserId, value: input.userId },
-          { key: CreditsSagaStatus, value: 'pending' },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.deps.temporal.workflow.getHandle(workflowId);
-      throw new ServiceUnavailableError('Could not start the generation; try again with the same Idempotency-Key', { cause: error });
-    }
+  private startOrFind(input: GenerationInput): Promise<WorkflowHandle<typeof generationWorkflow>> {
+    return startOrFindSaga<typeof generationWorkflow>(this.deps.temporal, {
+      workflowType: GENERATION_WORKFLOW_TYPE,
+      workflowId: generationWorkflowId(input.generationId),
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      userId: input.userId,
+      what: 'the generation',
+    });
   }
 
   private async reservationDecision(handle: WorkflowHandle, generation: Generation): Promise<Admission> {

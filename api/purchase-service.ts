@@ -1,11 +1,4 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
 import { NotFoundError, ServiceUnavailableError } from '../errors/credits-errors';
@@ -25,7 +18,7 @@ import {
   type PurchaseInput,
 } from '../workflows/purchase-contract';
 import type { purchaseWorkflow } from '../workflows/purchase-workflow';
-import { CreditsSagaStatus, CreditsUserId } from '../workflows/search-attributes';
+import { startOrFindSaga } from './start-saga';
 
 // How long POST /credits/purchases waits for the checkout link. Past it the answer is the pending
 // purchase without one, and GET /credits/purchases/:id shows the link once the provider answers.
@@ -123,7 +116,7 @@ export class PurchaseService {
     }
   }
 
-  private async startOrFind(purchase: Purchase): Promise<WorkflowHandle<typeof purchaseWorkflow>> {
+  private startOrFind(purchase: Purchase): Promise<WorkflowHandle<typeof purchaseWorkflow>> {
     const input: PurchaseInput = {
       purchaseId: purchase.id,
       userId: purchase.userId,
@@ -132,23 +125,14 @@ export class PurchaseService {
       currency: purchase.currency,
       paymentTimeoutMs: this.deps.config.PURCHASE_PAYMENT_TIMEOUT_MS,
     };
-    try {
-      return await this.deps.temporal.workflow.start<typeof purchaseWorkflow>(PURCHASE_WORKFLOW_TYPE, {
-        workflowId: purchase.workflowId,
-        taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        // A replayed key must find the same saga, running or finished, never start a second payment.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: CreditsUserId, value: purchase.userId },
-          { key: CreditsSagaStatus, value: 'pending' },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.deps.temporal.workflow.getHandle(purchase.workflowId);
-      throw new ServiceUnavailableError('Could not start the purchase; try again with the same Idempotency-Key', { cause: error });
-    }
+    return startOrFindSaga<typeof purchaseWorkflow>(this.deps.temporal, {
+      workflowType: PURCHASE_WORKFLOW_TYPE,
+      workflowId: purchase.workflowId,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      userId: purchase.userId,
+      what: 'the purchase',
+    });
   }
 
   /** Waits, boundedly, for the saga to create the intent (or give up on it). */
