@@ -9,12 +9,17 @@ import { z } from 'zod';
 // A development-only secret. `loadConfig` refuses it when NODE_ENV=production so a forgotten
 // variable cannot ship tokens anyone can forge.
 export const DEV_JWT_SECRET = 'dev-only-credits-service-secret-change-me-0123456789';
-// Likewise for the payment webhook: a forged "payment succeeded" would mint credits.
+// Likewise for the webhooks: a forged "payment succeeded" would mint credits, and receivers of our
+// notifications could not tell ours from a forgery.
+export const DEV_NOTIFY_WEBHOOK_SECRET = 'dev-only-webhook-signing-secret';
 export const DEV_PAYMENT_WEBHOOK_SECRET = 'dev-only-payment-webhook-secret-0123456789';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const nonNegativeInt = z.coerce.number().int().min(0);
 const positiveInt = z.coerce.number().int().positive();
+// docker-compose passes an unset variable written `${NAME:-}` as an empty string: for these
+// settings empty means "not set", so the default (or absence) applies instead of a parse error.
+const unsetIfEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
 const configSchema = z
   .object({
@@ -43,7 +48,7 @@ const configSchema = z
     TEMPORAL_TASK_QUEUE: z.string().default('credits-generation'),
     TEMPORAL_UI_PORT: port.default(8233),
     // Where operators open sagas; the API builds links to it.
-    TEMPORAL_UI_URL: z.string().url().optional(),
+    TEMPORAL_UI_URL: unsetIfEmpty(z.string().url().optional()),
     // A saga is stuck when it has spent longer than this in one step: reserving credits (a single
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
@@ -95,8 +100,8 @@ const configSchema = z
 
     // Where notifications are delivered (unset: they stay in the outbox, listed to the user), and
     // the HMAC-SHA256 key that signs each delivery so the receiver can trust it.
-    NOTIFY_WEBHOOK_URL: z.string().url().optional(),
-    NOTIFY_WEBHOOK_SECRET: z.string().min(16).default('dev-only-webhook-signing-secret'),
+    NOTIFY_WEBHOOK_URL: unsetIfEmpty(z.string().url().optional()),
+    NOTIFY_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_NOTIFY_WEBHOOK_SECRET)),
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
@@ -108,12 +113,12 @@ const configSchema = z
 
     // The payment provider's API (payments/payment-provider.ts). Unset: POST /credits/purchases
     // answers 503, except under `npm run dev`, which starts the fake provider and sets it.
-    PAYMENT_PROVIDER_URL: z.string().url().optional(),
+    PAYMENT_PROVIDER_URL: unsetIfEmpty(z.string().url().optional()),
     // Sent as `Authorization: Bearer` to the provider when set.
     PAYMENT_PROVIDER_API_KEY: z.string().optional(),
     // The HMAC-SHA256 key the provider signs its webhooks with (POST /webhooks/payments); the
     // fake provider signs with the same value.
-    PAYMENT_WEBHOOK_SECRET: z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET),
+    PAYMENT_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET)),
     // How long a purchase waits for its payment; then the intent is cancelled and it ends expired.
     PURCHASE_PAYMENT_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
 
@@ -124,7 +129,7 @@ const configSchema = z
     BACKFILL_PAUSE_MS: nonNegativeInt.default(0),
 
     GENERATOR: z.enum(['local', 'openai']).default('local'),
-    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_BASE_URL: unsetIfEmpty(z.string().url().optional()),
     OPENAI_API_KEY: z.string().optional(),
     OPENAI_MODEL: z.string().default('gpt-4o-mini'),
     // Per attempt; Temporal's retry policy decides whether to try again.
@@ -136,6 +141,9 @@ const configSchema = z
     }
     if (env.NODE_ENV === 'production' && env.PAYMENT_PROVIDER_URL && env.PAYMENT_WEBHOOK_SECRET === DEV_PAYMENT_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['PAYMENT_WEBHOOK_SECRET'], message: 'must be set in production when PAYMENT_PROVIDER_URL is' });
+    }
+    if (env.NODE_ENV === 'production' && env.NOTIFY_WEBHOOK_URL && env.NOTIFY_WEBHOOK_SECRET === DEV_NOTIFY_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_SECRET'], message: 'must be set in production when NOTIFY_WEBHOOK_URL is' });
     }
     if (env.GENERATOR === 'openai' && !env.OPENAI_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'is required when GENERATOR=openai' });
