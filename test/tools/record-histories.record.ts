@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import request from 'supertest';
 import { retryGenerationStepUpdate } from '../../workflows/generation-contract';
 import { apiAs, flashcards } from '../support/api-client';
+import { recordHistory } from '../support/histories';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 import { triggerScheduleRuns } from '../support/schedules';
 
@@ -12,8 +10,6 @@ import { triggerScheduleRuns } from '../support/schedules';
  * `npm run histories:record` after an intended change to the workflow, and commit the result:
  * replaying old histories against new code is how a change that breaks running sagas fails CI.
  */
-const HISTORIES_DIR = path.resolve(__dirname, '..', '..', 'workflows', 'histories');
-
 let harness: SagaHarness;
 
 beforeAll(async () => {
@@ -26,15 +22,7 @@ afterAll(async () => {
 });
 
 async function record(name: string, run: () => Promise<string>): Promise<void> {
-  const workflowId = await run();
-  await harness.temporal.workflow.getHandle(workflowId).result().catch(() => undefined);
-  // The CLI writes the same JSON the Web UI's "Download" gives, which historyFromJSON reads.
-  const json = execFileSync(
-    process.env.CREDITS_TEST_TEMPORAL_CLI!,
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', harness.temporalAddress, '--output', 'json'],
-    { encoding: 'utf8' },
-  );
-  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), json);
+  await recordHistory(harness, name, await run());
 }
 
 it('records one history per saga path', async () => {
