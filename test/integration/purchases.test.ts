@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { findFreePort } from '../../dev-services/free-port';
 import { systemClock } from '../../ledger/clock';
-import { FakePaymentProvider } from '../../payments/fake-payment-provider';
+import type { FakePaymentProvider } from '../../payments/fake-payment-provider';
 import { signPaymentWebhook } from '../../payments/payment-webhook';
-import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
+import { startPaymentHarness, type PaymentHarness } from '../support/payments';
+import { waitFor, type SagaHarness } from '../support/saga-harness';
 
 /**
  * Purchases end to end: the API, a real worker on the real Temporal dev server, real Postgres, and
@@ -17,22 +15,15 @@ const SECRET = 'purchases-test-webhook-secret-0123456789';
 const DAY_MS = 24 * 60 * 60 * 1000;
 let harness: SagaHarness;
 let provider: FakePaymentProvider;
-let api: Server;
+let payments: PaymentHarness;
 
 beforeAll(async () => {
-  provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: SECRET });
-  harness = await startSagaHarness({ env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_WEBHOOK_SECRET: SECRET, MAX_BALANCE: '1000' } });
-  api = await new Promise<Server>((resolve) => {
-    const server = harness.app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-  provider.webhookUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/webhooks/payments`;
+  payments = await startPaymentHarness({ webhookSecret: SECRET, env: { MAX_BALANCE: '1000' } });
+  ({ harness, provider } = payments);
 });
 
 afterAll(async () => {
-  api?.closeAllConnections();
-  await new Promise((resolve) => (api ? api.close(resolve) : resolve(undefined)));
-  await harness?.close();
-  await provider?.close();
+  await payments?.close();
 });
 
 let users = 0;

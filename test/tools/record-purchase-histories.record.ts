@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { findFreePort } from '../../dev-services/free-port';
-import { FakePaymentProvider } from '../../payments/fake-payment-provider';
+import type { FakePaymentProvider } from '../../payments/fake-payment-provider';
 import { recordHistory } from '../support/histories';
-import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
+import { startPaymentHarness, type PaymentHarness } from '../support/payments';
+import { waitFor, type SagaHarness } from '../support/saga-harness';
 
 /**
  * Records purchase saga histories for the replay test (`npm run histories:record`): the API
@@ -13,22 +11,15 @@ import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-har
 const SECRET = 'recorder-payment-webhook-secret';
 let harness: SagaHarness;
 let provider: FakePaymentProvider;
-let api: Server;
+let payments: PaymentHarness;
 
 beforeAll(async () => {
-  provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: SECRET });
-  harness = await startSagaHarness({ env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_WEBHOOK_SECRET: SECRET } });
-  api = await new Promise<Server>((resolve) => {
-    const server = harness.app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-  provider.webhookUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/webhooks/payments`;
+  payments = await startPaymentHarness({ webhookSecret: SECRET });
+  ({ harness, provider } = payments);
 });
 
 afterAll(async () => {
-  api?.closeAllConnections();
-  await new Promise((resolve) => (api ? api.close(resolve) : resolve(undefined)));
-  await harness?.close();
-  await provider?.close();
+  await payments?.close();
 });
 
 async function purchase(outcome: 'complete' | 'fail'): Promise<string> {

@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { findFreePort } from '../../dev-services/free-port';
+import { FakePaymentProvider } from '../../payments/fake-payment-provider';
+import { startSagaHarness, type SagaHarness } from './saga-harness';
+
+export interface PaymentHarness {
+  harness: SagaHarness;
+  provider: FakePaymentProvider;
+  close(): Promise<void>;
+}
+
+/**
+ * A saga harness whose API listens on a local port, with the fake payment provider delivering its
+ * signed webhooks to that API over HTTP, as a real provider would.
+ */
+export async function startPaymentHarness(options: { webhookSecret: string; env?: Record<string, string> }): Promise<PaymentHarness> {
+  const provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: options.webhookSecret });
+  const harness = await startSagaHarness({ env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_WEBHOOK_SECRET: options.webhookSecret, ...options.env } });
+  const api = await new Promise<Server>((resolve) => {
+    const server = harness.app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+  provider.webhookUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/webhooks/payments`;
+  return {
+    harness,
+    provider,
+    async close() {
+      api.closeAllConnections();
+      await new Promise((resolve) => api.close(resolve));
+      await harness.close();
+      await provider.close();
+    },
+  };
+}
