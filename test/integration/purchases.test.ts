@@ -227,6 +227,27 @@ it('expires and cancels the intent when no payment arrives in time', async () =>
   expect(await balanceOf(auth)).toBe(50);
 });
 
+it('delivers the credits when the payment was made but its webhook never arrived before the timeout', async () => {
+  const { userId, auth } = await newUser();
+  const impatient = createApp({ config: { ...harness.config, PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+  const created = await buy(auth, 'starter', 'lost-webhook-1', impatient).expect(201);
+  // The customer pays, but the provider cannot reach us: the webhook is lost.
+  const webhookUrl = provider.webhookUrl;
+  provider.webhookUrl = 'http://127.0.0.1:9/webhooks/payments';
+  try {
+    expect((await provider.complete(created.body.paymentIntentId)).status).toBeNull();
+  } finally {
+    provider.webhookUrl = webhookUrl;
+  }
+  // At the timeout the saga cancels the intent; the provider says it was paid, so the saga delivers.
+  const finished = await purchaseStatus(auth, created.body.id);
+  expect(finished).toMatchObject({ status: 'fulfilled', failureReason: null });
+  expect(provider.calls.filter((call) => call.idempotencyKey === `purchase-${created.body.id}:cancel-intent`)).toHaveLength(1);
+  expect(provider.intents.get(created.body.paymentIntentId)!.status).toBe('succeeded');
+  expect(await purchaseLots(userId)).toEqual([expect.objectContaining({ grantedCredits: 100 })]);
+  expect(await balanceOf(auth)).toBe(150);
+});
+
 it('shows a purchase to its buyer only, and answers 503 without a payment provider', async () => {
   const buyer = await newUser();
   const other = await newUser();
