@@ -9,6 +9,7 @@ import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './error-handler';
 import { recordRequestMetrics } from './metrics-middleware';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
+import { limitWritesPerUser, TokenBucketLimiter } from './rate-limit';
 import { logRequests } from './request-logging';
 import type { Logger } from '../observability/logger';
 import { GenerationService } from './generation-service';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDependencies): Express {
       },
     }),
   );
+  app.use(limitWritesPerUser(new TokenBucketLimiter({ capacity: config.RATE_LIMIT_BURST, refillPerMinute: config.RATE_LIMIT_PER_MINUTE, clock })));
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config, metrics }));

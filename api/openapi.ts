@@ -231,7 +231,8 @@ export function buildOpenApiDocument(): object {
       tags: [route.auth === 'admin' ? 'admin' : route.auth === 'none' ? 'operations' : 'credits'],
       security: route.auth === 'none' ? [] : [{ [bearer.name]: [] }],
       request: route.request,
-      responses: route.responses,
+      // Every authenticated write draws on the caller's rate limit (api/rate-limit.ts).
+      responses: route.method !== 'get' && route.auth !== 'none' ? { ...route.responses, ...errors(429) } : route.responses,
     });
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -30,6 +30,11 @@ const configSchema = z
     API_PORT: port.default(3000),
     // Bodies above this are refused with 413 before parsing; a generation request is a few KB.
     API_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+    // Each user's requests that change something (every method but GET) draw on a token bucket of
+    // this size, refilled at RATE_LIMIT_PER_MINUTE; an empty bucket answers 429 with Retry-After.
+    // The bucket lives in each API process: behind N replicas a user gets up to N times as much.
+    RATE_LIMIT_BURST: positiveInt.default(120),
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
 
     // Any Postgres; unset means "start the embedded one" for `npm run dev` and the tests.
     DATABASE_URL: z.string().url().optional(),

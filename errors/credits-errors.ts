@@ -160,6 +160,12 @@ export class CampaignStateConflictError extends CreditsError {
   }
 }
 
+export class RateLimitedError extends CreditsError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Too many requests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
+
 export class DailyBonusAlreadyClaimedError extends CreditsError {
   constructor(nextEligibleAt: Date, streakDays: number) {
     super('DAILY_BONUS_ALREADY_CLAIMED', `Today's bonus was already claimed; the next one is available at ${nextEligibleAt.toISOString()}`, {

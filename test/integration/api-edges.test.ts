@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { SignJWT } from 'jose';
+import { createApp } from '../../api/app';
+import { systemClock } from '../../ledger/clock';
 import { verifyLedger } from '../../ledger/verify-ledger';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 
@@ -121,4 +123,23 @@ describe('the API edge', () => {
   it('leaves the ledger consistent', async () => {
     expect(await verifyLedger(harness.prisma)).toEqual([]);
   });
+
+  it('answers 429 with Retry-After once a user spends their burst of writes, changing nothing', async () => {
+    const limited = createApp({ config: { ...harness.config, RATE_LIMIT_BURST: 3, RATE_LIMIT_PER_MINUTE: 1 }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+    const hasty = `edge-hasty-${process.pid}`;
+    const hastyAuth = `Bearer ${await harness.tokenFor(hasty)}`;
+    const generate = (auth: string) => request(limited).post('/generations').set('Authorization', auth).send({ type: 'flashcards', input: { text: 'Rate limits protect the generator.', count: 5 } });
+    for (let i = 0; i < 3; i += 1) expect((await generate(hastyAuth)).status).toBe(202);
+    const before = await ledgerSnapshot();
+    const refused = await generate(hastyAuth);
+    expect(refused.status).toBe(429);
+    expectErrorShape(refused.body, 'RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.body.error.retryAfterSeconds).toBe(Number(refused.headers['retry-after']));
+    expect(await ledgerSnapshot()).toEqual(before);
+    // Reads are never limited (a client polls its generations), and other users have their own bucket.
+    expect((await request(limited).get('/users/me/credits').set('Authorization', hastyAuth)).status).toBe(200);
+    expect((await generate(`Bearer ${token}`)).status).toBe(202);
+  });
 });
+
