@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env';
 import { GENERATION_WORKFLOW_TYPE } from '../workflows/generation-contract';
 import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../workflows/search-attributes';
+import { webUiNamespaceUrl } from './web-ui';
 
 export interface SagaRow {
   workflowId: string;
@@ -46,7 +47,7 @@ export async function findSagas(client: Client, config: SagaConfig, filter: Saga
       stepEnteredAt: enteredAt?.toISOString() ?? null,
       secondsInStep: enteredAt && running ? Math.round((now.getTime() - enteredAt.getTime()) / 1000) : null,
       stuck: running && enteredAt !== null && isStuck(config, status, enteredAt, now),
-      webUiUrl: `${uiBaseUrl(config)}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(execution.workflowId)}/${execution.runId}/history`,
+      webUiUrl: `${webUiNamespaceUrl(config)}/workflows/${encodeURIComponent(execution.workflowId)}/${execution.runId}/history`,
     });
     if (rows.length >= filter.limit) break;
   }
@@ -73,8 +74,4 @@ export function visibilityQuery(config: SagaConfig, filter: SagaFilter, now = ne
 function isStuck(config: SagaConfig, status: string | null, enteredAt: Date, now: Date): boolean {
   const threshold = status === 'pending' ? config.SAGA_STUCK_RESERVING_MS : config.SAGA_STUCK_GENERATING_MS;
   return now.getTime() - enteredAt.getTime() > threshold;
-}
-
-function uiBaseUrl(config: SagaConfig): string {
-  return (config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(/\/$/, '');
 }

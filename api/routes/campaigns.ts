@@ -5,6 +5,7 @@ import type { Config } from '../../config/env';
 import type { Campaign, CampaignRun, PrismaClient } from '../../generated/prisma/client';
 import { changeCampaignState, createCampaign, readCampaign, type CampaignAction } from '../../campaigns/campaign-admin';
 import { campaignSegmentSchema } from '../../campaigns/segment';
+import { webUiNamespaceUrl } from '../../operations/web-ui';
 import type { Clock } from '../../ledger/clock';
 import { principalOf, requireAdmin } from '../auth/authenticate';
 import { parseOrThrow } from '../validation';
@@ -84,7 +85,6 @@ export function campaignRoutes(deps: { prisma: PrismaClient; temporal: Client; c
 }
 
 function campaignView(config: CampaignRoutesConfig, campaign: Campaign) {
-  const ui = (config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(/\/$/, '');
   return {
     id: campaign.id,
     name: campaign.name,
@@ -96,7 +96,7 @@ function campaignView(config: CampaignRoutesConfig, campaign: Campaign) {
     runAt: campaign.runAt?.toISOString() ?? null,
     status: campaign.status,
     scheduleId: campaign.scheduleId,
-    scheduleUrl: `${ui}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/schedules/${encodeURIComponent(campaign.scheduleId)}`,
+    scheduleUrl: `${webUiNamespaceUrl(config)}/schedules/${encodeURIComponent(campaign.scheduleId)}`,
     createdBy: campaign.createdBy,
     createdAt: campaign.createdAt.toISOString(),
   };
