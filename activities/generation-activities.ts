@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { CreditsError } from '../errors/credits-errors';
+import { asActivityFailure } from './activity-failure';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { GenerationOutput, GenerationRequest, Generator } from '../generator/generator';
 import { GeneratorError } from '../generator/generator';
@@ -183,18 +183,6 @@ export function createGenerationActivities(deps: ActivityDependencies) {
 }
 
 export type GenerationActivities = ReturnType<typeof createGenerationActivities>;
-
-/** Domain errors become ApplicationFailures typed by their code, keeping the original as cause. */
-export async function asActivityFailure<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CreditsError) {
-      throw ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true, cause: error });
-    }
-    throw error;
-  }
-}
 
 function toGeneratorFailure(error: unknown): unknown {
   if (error instanceof GeneratorError) {

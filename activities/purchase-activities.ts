@@ -6,7 +6,7 @@ import { inLedgerTransaction } from '../ledger/transaction';
 import type { CreditsMetrics } from '../observability/metrics';
 import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../payments/payment-provider';
 import { movePurchase, recordPaymentIntent } from '../purchases/purchase-store';
-import { asActivityFailure } from './generation-activities';
+import { asActivityFailure } from './activity-failure';
 
 export interface PurchaseActivityDependencies {
   prisma: PrismaClient;
