@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import type { Config } from '../../config/env';
 import { systemClock } from '../../ledger/clock';
 import type { FakePaymentProvider } from '../../payments/fake-payment-provider';
 import { signPaymentWebhook } from '../../payments/payment-webhook';
@@ -25,6 +26,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await payments?.close();
 });
+
+/** The same API over the same database and Temporal, with some settings changed. */
+function appWith(settings: Partial<Config>) {
+  return createApp({ config: { ...harness.config, ...settings }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+}
 
 let users = 0;
 async function newUser(): Promise<{ userId: string; auth: string }> {
@@ -216,7 +222,7 @@ it('refunds through the provider when the balance grew past the cap before the p
 
 it('expires and cancels the intent when no payment arrives in time', async () => {
   const { userId, auth } = await newUser();
-  const impatient = createApp({ config: { ...harness.config, PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+  const impatient = appWith({ PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 });
   const created = await buy(auth, 'starter', 'slow-1', impatient).expect(201);
   const finished = await purchaseStatus(auth, created.body.id);
   expect(finished).toMatchObject({ status: 'expired', failureReason: 'No payment within 1.5 s' });
@@ -229,7 +235,7 @@ it('expires and cancels the intent when no payment arrives in time', async () =>
 
 it('delivers the credits when the payment was made but its webhook never arrived before the timeout', async () => {
   const { userId, auth } = await newUser();
-  const impatient = createApp({ config: { ...harness.config, PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+  const impatient = appWith({ PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 });
   const created = await buy(auth, 'starter', 'lost-webhook-1', impatient).expect(201);
   // The customer pays, but the provider cannot reach us: the webhook is lost.
   const webhookUrl = provider.webhookUrl;
@@ -257,7 +263,7 @@ it('shows a purchase to its buyer only, and answers 503 without a payment provid
   await provider.fail(created.body.paymentIntentId);
   await purchaseStatus(buyer.auth, created.body.id);
 
-  const unconfigured = createApp({ config: { ...harness.config, PAYMENT_PROVIDER_URL: undefined }, prisma: harness.prisma, temporal: harness.temporal, clock: systemClock });
+  const unconfigured = appWith({ PAYMENT_PROVIDER_URL: undefined });
   const refused = await buy(buyer.auth, 'starter', 'nowhere-1', unconfigured);
   expect(refused.status).toBe(503);
   expect(refused.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('PAYMENT_PROVIDER_URL') });
