@@ -1,7 +1,7 @@
 import { defineConfig } from 'prisma/config';
 
 // Read by the Prisma CLI only (generate, and `migrate deploy` where the schema engine is
-// available). The service itself never reads this file: it gets DATABASE_URL from config/env.ts.
+// available). The service itself never reads this file: it gets DATABASE_URL from platform/config.ts.
 export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },

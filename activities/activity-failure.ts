@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CreditsError } from '../errors/credits-errors';
+import { CreditsError } from '../platform/errors';
 
 /**
  * Domain errors become ApplicationFailures typed by their code, keeping the original as cause:

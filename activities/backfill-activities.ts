@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import { backfillPage, countUsers, type BackfillPage } from '../ledger/backfill';
-import type { Clock } from '../ledger/clock';
-import type { CreditsMetrics } from '../observability/metrics';
+import { backfillPage, countUsers, type BackfillPage } from '../domain/backfill/backfill-page';
+import type { Clock } from '../platform/clock';
+import type { CreditsMetrics } from '../platform/metrics';
 
 export interface BackfillPageInput {
   afterUserId: string | null;

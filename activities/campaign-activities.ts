@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import { finishCampaignRun, grantNextCampaignPage, startCampaignRun, type CampaignRunHandle } from '../campaigns/campaign-runs';
-import type { Clock } from '../ledger/clock';
-import type { CreditsMetrics } from '../observability/metrics';
+import { finishCampaignRun, grantNextCampaignPage, startCampaignRun, type CampaignRunHandle } from '../domain/campaigns/campaign-runs';
+import type { Clock } from '../platform/clock';
+import type { CreditsMetrics } from '../platform/metrics';
 
 /** A campaign run's side effects: each call is one transaction and safe to repeat. */
 export function createCampaignActivities(deps: { prisma: PrismaClient; clock: Clock; maxBalanceCredits: number; metrics?: CreditsMetrics }) {

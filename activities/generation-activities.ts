@@ -1,20 +1,20 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { asActivityFailure } from './activity-failure';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { GenerationOutput, GenerationRequest, Generator } from '../generator/generator';
-import { GeneratorError } from '../generator/generator';
+import type { GenerationOutput, GenerationRequest, Generator } from '../domain/generations/generator';
+import { GeneratorError } from '../domain/generations/generator';
 import {
   markGenerationEnded,
   markGenerationGenerating,
   markGenerationSucceeded,
-} from '../generations/generation-store';
-import type { Clock } from '../ledger/clock';
-import { closeReservation } from '../ledger/close-reservation';
-import { reserveCredits } from '../ledger/reserve';
-import { inLedgerTransaction } from '../ledger/transaction';
-import { priceGenerationCredits } from '../pricing/pricing';
-import type { ReservationDecision } from '../workflows/generation-contract';
-import { timed, type CreditsMetrics } from '../observability/metrics';
+} from '../domain/generations/generation-store';
+import type { Clock } from '../platform/clock';
+import { closeReservation } from '../domain/ledger/close-reservation';
+import { reserveCredits } from '../domain/ledger/reserve';
+import { inLedgerTransaction } from '../domain/ledger/transaction';
+import { priceGenerationCredits } from '../domain/generations/pricing';
+import type { ReservationDecision } from '../workflows/generation/contract';
+import { timed, type CreditsMetrics } from '../platform/metrics';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../ledger/clock';
-import { signWebhook } from '../notifications/webhook-signature';
+import type { Clock } from '../platform/clock';
+import { signWebhook } from '../integrations/webhooks/webhook-signature';
 
 export interface NotificationDeliveryConfig {
   webhookUrl: string | undefined;

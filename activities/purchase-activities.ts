@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../ledger/clock';
-import { fulfilPurchase, type FulfilmentOutcome } from '../ledger/purchase';
-import { inLedgerTransaction } from '../ledger/transaction';
-import type { CreditsMetrics } from '../observability/metrics';
-import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../payments/payment-provider';
-import { movePurchase, recordPaymentIntent } from '../purchases/purchase-store';
+import type { Clock } from '../platform/clock';
+import { fulfilPurchase, type FulfilmentOutcome } from '../domain/purchases/purchase-grant';
+import { inLedgerTransaction } from '../domain/ledger/transaction';
+import type { CreditsMetrics } from '../platform/metrics';
+import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../integrations/payments/payment-provider';
+import { movePurchase, recordPaymentIntent } from '../domain/purchases/purchase-store';
 import { asActivityFailure } from './activity-failure';
 
 export interface PurchaseActivityDependencies {

@@ -1,11 +1,11 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../ledger/clock';
-import type { CreditsMetrics } from '../observability/metrics';
-import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../ledger/sweeps';
-import { refillSubscriptionsPage } from '../ledger/subscription-refill';
-import { scanLowCreditPage } from '../ledger/low-credit-scan';
+import type { Clock } from '../platform/clock';
+import type { CreditsMetrics } from '../platform/metrics';
+import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../domain/ledger/sweeps';
+import { refillSubscriptionsPage } from '../domain/subscriptions/subscription-refill';
+import { scanLowCreditPage } from '../domain/notifications/low-credit-scan';
 
 /** The scheduled sweeps' side effects; each call handles one page and is idempotent. */
 export function createSweepActivities(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; maxBalanceCredits: number; metrics?: CreditsMetrics }) {

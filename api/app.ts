@@ -1,18 +1,18 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import type { Config } from '../config/env';
+import type { Config } from '../platform/config';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { Clock } from '../ledger/clock';
-import { openAccountIfMissing } from '../ledger/open-account';
-import { createMetrics, type CreditsMetrics } from '../observability/metrics';
+import type { Clock } from '../platform/clock';
+import { openAccountIfMissing } from '../domain/ledger/open-account';
+import { createMetrics, type CreditsMetrics } from '../platform/metrics';
 import { authenticate } from './auth/authenticate';
-import { createErrorHandler, notFoundHandler } from './error-handler';
-import { recordRequestMetrics } from './metrics-middleware';
+import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
+import { recordRequestMetrics } from './middleware/metrics';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
-import { limitWritesPerUser, TokenBucketLimiter } from './rate-limit';
-import { logRequests } from './request-logging';
-import type { Logger } from '../observability/logger';
-import { GenerationService } from './generation-service';
+import { limitWritesPerUser, TokenBucketLimiter } from './middleware/rate-limit';
+import { logRequests } from './middleware/request-logging';
+import type { Logger } from '../platform/logger';
+import { GenerationService } from '../orchestration/generation-service';
 import { adminRoutes } from './routes/admin';
 import { campaignRoutes } from './routes/campaigns';
 import { creditRoutes } from './routes/credits';
@@ -23,7 +23,7 @@ import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
 import { paymentWebhookRoutes } from './routes/payment-webhooks';
 import { purchaseRoutes } from './routes/purchases';
-import { PurchaseService } from './purchase-service';
+import { PurchaseService } from '../orchestration/purchase-service';
 
 export interface AppDependencies {
   config: Config;

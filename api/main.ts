@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
-import { loadConfig } from '../config/env';
-import { createPrismaClient } from '../db/prisma';
-import { systemClock } from '../ledger/clock';
-import { applyLedgerSettings } from '../ledger/ledger-settings';
-import { createLogger } from '../observability/logger';
+import { loadConfig } from '../platform/config';
+import { createPrismaClient } from '../platform/database';
+import { systemClock } from '../platform/clock';
+import { applyLedgerSettings } from '../domain/ledger/ledger-settings';
+import { createLogger } from '../platform/logger';
 import { createApp } from './app';
 
 // In-flight requests get this long to finish after SIGTERM before the process exits anyway.

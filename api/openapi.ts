@@ -6,7 +6,7 @@ import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
-import { paymentWebhookEvent } from '../payments/payment-webhook';
+import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
 

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyMigrations } from '../db/migrate';
-import { createDatabase, startEmbeddedPostgres } from '../dev-services/embedded-postgres';
-import { findFreePort } from '../dev-services/free-port';
-import { startTemporalDevServer } from '../dev-services/temporal-dev-server';
+import { applyMigrations } from '../platform/migrate';
+import { createDatabase, startEmbeddedPostgres } from '../tools/dev-services/embedded-postgres';
+import { findFreePort } from '../tools/dev-services/free-port';
+import { startTemporalDevServer } from '../tools/dev-services/temporal-dev-server';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 
 /**
@@ -15,7 +15,7 @@ import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 export const TEMPLATE_DB = 'credits_template';
 
 export default async function globalSetup(): Promise<void> {
-  const { resolveTemporalCli } = (await importEsm(path.resolve(__dirname, '..', 'scripts', 'temporal-cli.mjs'))) as {
+  const { resolveTemporalCli } = (await importEsm(path.resolve(__dirname, '..', 'tools', 'temporal-cli.mjs'))) as {
     resolveTemporalCli: (options?: object) => Promise<string>;
   };
   const cliPath = await resolveTemporalCli({ build: true });
@@ -35,5 +35,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.CREDITS_TEST_TEMPORAL_CLI = cliPath;
 }
 
-// scripts/temporal-cli.mjs is an ES module shared with plain-Node scripts.
+// tools/temporal-cli.mjs is an ES module shared with plain-Node scripts.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;

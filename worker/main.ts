@@ -6,19 +6,19 @@ import { createGenerationActivities } from '../activities/generation-activities'
 import { createNotificationActivities } from '../activities/notification-activities';
 import { createPurchaseActivities } from '../activities/purchase-activities';
 import { createSweepActivities } from '../activities/sweep-activities';
-import { restoreCampaignSchedules } from '../campaigns/campaign-admin';
-import { loadConfig } from '../config/env';
-import { createPrismaClient } from '../db/prisma';
-import { createGenerator } from '../generator/create-generator';
-import { systemClock } from '../ledger/clock';
-import { applyLedgerSettings } from '../ledger/ledger-settings';
-import { createLogger, type Logger } from '../observability/logger';
-import { createMetrics } from '../observability/metrics';
-import { createPaymentProvider } from '../payments/create-payment-provider';
+import { restoreCampaignSchedules } from '../orchestration/campaign-admin';
+import { loadConfig } from '../platform/config';
+import { createPrismaClient } from '../platform/database';
+import { createGenerator } from '../integrations/generators/create-generator';
+import { systemClock } from '../platform/clock';
+import { applyLedgerSettings } from '../domain/ledger/ledger-settings';
+import { createLogger, type Logger } from '../platform/logger';
+import { createMetrics } from '../platform/metrics';
+import { createPaymentProvider } from '../integrations/payments/create-payment-provider';
 import { activityLogging } from './activity-logging';
 import { bundleWorkflows, createGenerationWorker } from './create-worker';
 import { serveMetrics } from './metrics-server';
-import { applySchedules } from './schedules';
+import { applySchedules } from '../orchestration/recurring-schedules';
 
 /** The worker process: runs until SIGINT/SIGTERM, then drains in-flight work and exits. */
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 // The workflow bundle's entry point: every workflow the worker registers.
-export { generationWorkflow } from './generation-workflow';
-export { migrationBackfillWorkflow } from './backfill-workflow';
-export { expirationSweepWorkflow, orphanSweepWorkflow, subscriptionRefillWorkflow, lowCreditScanWorkflow } from './sweep-workflows';
-export { notificationRelayWorkflow } from './notification-relay-workflow';
-export { campaignGrantWorkflow } from './campaign-workflow';
-export { purchaseWorkflow } from './purchase-workflow';
+export { generationWorkflow } from './generation/workflow';
+export { migrationBackfillWorkflow } from './backfill/workflow';
+export { expirationSweepWorkflow, orphanSweepWorkflow, subscriptionRefillWorkflow, lowCreditScanWorkflow } from './sweeps/workflows';
+export { notificationRelayWorkflow } from './notification-relay/workflow';
+export { campaignGrantWorkflow } from './campaign/workflow';
+export { purchaseWorkflow } from './purchase/workflow';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Config } from '../../config/env';
-import { ForbiddenError, UnauthenticatedError } from '../../errors/credits-errors';
+import type { Config } from '../../platform/config';
+import { ForbiddenError, UnauthenticatedError } from '../../platform/errors';
 import { type Principal, verifyAccessToken } from './tokens';
 
 export interface AuthenticateOptions {

@@ -1,7 +1,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { Config } from '../../config/env';
-import { UnauthenticatedError } from '../../errors/credits-errors';
+import type { Config } from '../../platform/config';
+import { UnauthenticatedError } from '../../platform/errors';
 
 export type Role = 'user' | 'admin';
 

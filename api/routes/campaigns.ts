@@ -1,14 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config/env';
+import type { Config } from '../../platform/config';
 import type { Campaign, CampaignRun, PrismaClient } from '../../generated/prisma/client';
-import { changeCampaignState, createCampaign, readCampaign, type CampaignAction } from '../../campaigns/campaign-admin';
-import { campaignSegmentSchema } from '../../campaigns/segment';
-import { webUiNamespaceUrl } from '../../operations/web-ui';
-import type { Clock } from '../../ledger/clock';
+import { changeCampaignState, createCampaign, readCampaign, type CampaignAction } from '../../orchestration/campaign-admin';
+import { campaignSegmentSchema } from '../../domain/campaigns/segment';
+import { webUiNamespaceUrl } from '../../orchestration/web-ui';
+import type { Clock } from '../../platform/clock';
 import { principalOf, requireAdmin } from '../auth/authenticate';
-import { parseOrThrow } from '../validation';
+import { parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from './generations';
 
 export const createCampaignBody = z

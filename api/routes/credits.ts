@@ -1,17 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config/env';
-import { ValidationError } from '../../errors/credits-errors';
+import type { Config } from '../../platform/config';
+import { ValidationError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { JournalEntryType } from '../../generated/prisma/enums';
-import type { Clock } from '../../ledger/clock';
-import { readCreditSummary } from '../../ledger/credit-summary';
-import { readCreditAnalytics, readRunway } from '../../ledger/analytics';
-import { claimDailyBonus } from '../../ledger/daily-bonus';
-import { inLedgerTransaction } from '../../ledger/transaction';
-import { readHistory, type HistoryEntry } from '../../ledger/history';
+import type { Clock } from '../../platform/clock';
+import { readCreditSummary } from '../../domain/ledger/credit-summary';
+import { readCreditAnalytics, readRunway } from '../../domain/analytics/credit-analytics';
+import { claimDailyBonus } from '../../domain/bonuses/daily-bonus';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
+import { readHistory, type HistoryEntry } from '../../domain/ledger/history';
 import { principalOf } from '../auth/authenticate';
-import { parseOrThrow } from '../validation';
+import { parseOrThrow } from '../http/validation';
 
 export const creditHistoryQuery = z
   .object({

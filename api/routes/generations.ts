@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { MAX_ITEMS_PER_GENERATION } from '../../pricing/pricing';
+import { MAX_ITEMS_PER_GENERATION } from '../../domain/generations/pricing';
 import { principalOf } from '../auth/authenticate';
-import type { GenerationService } from '../generation-service';
-import { parseOrThrow } from '../validation';
+import type { GenerationService } from '../../orchestration/generation-service';
+import { parseOrThrow } from '../http/validation';
 
 // Enough for a chapter of notes; longer inputs belong in a document pipeline, not one request.
 export const MAX_INPUT_TEXT_CHARS = 20_000;

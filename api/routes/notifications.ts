@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../../errors/credits-errors';
+import { NotFoundError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
-import type { Clock } from '../../ledger/clock';
+import type { Clock } from '../../platform/clock';
 import { principalOf } from '../auth/authenticate';
-import { parseOrThrow } from '../validation';
+import { parseOrThrow } from '../http/validation';
 
 export const notificationListQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(25), unread: z.enum(['true', 'false']).optional() }).strict();
 const notificationParams = z.object({ id: z.uuid() }).strict();

@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
-import { CreditsError, UnauthenticatedError } from '../../errors/credits-errors';
-import { PAYMENT_SIGNATURE_HEADER, PAYMENT_TIMESTAMP_HEADER, paymentWebhookEvent, paymentWebhookRejection } from '../../payments/payment-webhook';
-import type { PurchaseService } from '../purchase-service';
-import { parseOrThrow } from '../validation';
+import { CreditsError, UnauthenticatedError } from '../../platform/errors';
+import { PAYMENT_SIGNATURE_HEADER, PAYMENT_TIMESTAMP_HEADER, paymentWebhookEvent, paymentWebhookRejection } from '../../integrations/payments/payment-webhook';
+import type { PurchaseService } from '../../orchestration/purchase-service';
+import { parseOrThrow } from '../http/validation';
 
 /**
  * POST /webhooks/payments: the payment provider's events. No bearer token: the body's HMAC-SHA256

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ValidationError } from '../../errors/credits-errors';
-import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../pricing/credit-packages';
+import { ValidationError } from '../../platform/errors';
+import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/credit-packages';
 import { principalOf } from '../auth/authenticate';
-import type { PurchaseService } from '../purchase-service';
-import { parseOrThrow } from '../validation';
+import type { PurchaseService } from '../../orchestration/purchase-service';
+import { parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from './generations';
 
 export const createPurchaseBody = z.object({ packageId: z.enum(CREDIT_PACKAGE_IDS) }).strict();

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../config/env';
+import type { Config } from '../../platform/config';
 import type { PrismaClient } from '../../generated/prisma/client';
-import type { Clock } from '../../ledger/clock';
-import { getOrCreateReferralCode, normalizeReferralCode, readReferralStats, redeemReferralCode, REFERRAL_CODE_PATTERN } from '../../ledger/referral';
-import { inLedgerTransaction } from '../../ledger/transaction';
-import type { CreditsMetrics } from '../../observability/metrics';
+import type { Clock } from '../../platform/clock';
+import { getOrCreateReferralCode, normalizeReferralCode, readReferralStats, redeemReferralCode, REFERRAL_CODE_PATTERN } from '../../domain/referrals/referral';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
+import type { CreditsMetrics } from '../../platform/metrics';
 import { principalOf } from '../auth/authenticate';
-import { parseOrThrow } from '../validation';
+import { parseOrThrow } from '../http/validation';
 
 export const redeemReferralBody = z
   .object({

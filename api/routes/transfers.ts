@@ -1,16 +1,16 @@
 import { Router } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Config } from '../../config/env';
-import { ValidationError } from '../../errors/credits-errors';
+import type { Config } from '../../platform/config';
+import { ValidationError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
-import type { Clock } from '../../ledger/clock';
-import { transferCredits } from '../../ledger/transfer';
-import { inLedgerTransaction } from '../../ledger/transaction';
+import type { Clock } from '../../platform/clock';
+import { transferCredits } from '../../domain/ledger/transfer';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf } from '../auth/authenticate';
 import { userIdSchema } from '../auth/tokens';
-import { parseOrThrow } from '../validation';
-import type { CreditsMetrics } from '../../observability/metrics';
+import { parseOrThrow } from '../http/validation';
+import type { CreditsMetrics } from '../../platform/metrics';
 import { idempotencyKeyHeader } from './generations';
 
 export const createTransferBody = z

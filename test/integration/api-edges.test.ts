@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { SignJWT } from 'jose';
 import { createApp } from '../../api/app';
-import { systemClock } from '../../ledger/clock';
-import { verifyLedger } from '../../ledger/verify-ledger';
+import { systemClock } from '../../platform/clock';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 
 let harness: SagaHarness;

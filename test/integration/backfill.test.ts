@@ -1,8 +1,8 @@
-import { startOrAttachBackfill, watchBackfill } from '../../backfill/backfill-client';
-import { systemClock } from '../../ledger/clock';
-import { openAccountIfMissing } from '../../ledger/open-account';
-import { verifyLedger } from '../../ledger/verify-ledger';
-import { BACKFILL_WORKFLOW_ID, getBackfillProgressQuery } from '../../workflows/backfill-contract';
+import { startOrAttachBackfill, watchBackfill } from '../../orchestration/backfill-client';
+import { systemClock } from '../../platform/clock';
+import { openAccountIfMissing } from '../../domain/ledger/open-account';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
+import { BACKFILL_WORKFLOW_ID, getBackfillProgressQuery } from '../../workflows/backfill/contract';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { WorkerProcess } from '../support/worker-process';
 

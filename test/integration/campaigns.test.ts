@@ -1,9 +1,9 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import request from 'supertest';
-import { restoreCampaignSchedules } from '../../campaigns/campaign-admin';
-import { backfillPage } from '../../ledger/backfill';
-import { verifyLedger } from '../../ledger/verify-ledger';
-import type { CampaignGrantResult } from '../../workflows/campaign-workflow';
+import { restoreCampaignSchedules } from '../../orchestration/campaign-admin';
+import { backfillPage } from '../../domain/backfill/backfill-page';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
+import type { CampaignGrantResult } from '../../workflows/campaign/workflow';
 import { apiAs } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { triggerScheduleRuns } from '../support/schedules';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Clock } from '../../ledger/clock';
+import type { Clock } from '../../platform/clock';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 
 let now = new Date('2026-03-01T10:00:00Z');

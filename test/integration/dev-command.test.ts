@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from '../../dev-services/free-port';
+import { findFreePort } from '../../tools/dev-services/free-port';
 
 /**
  * The README's first command, as a user runs it: `npm run dev` brings the whole system up on the

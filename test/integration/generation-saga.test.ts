@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { verifyLedger } from '../../ledger/verify-ledger';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 

@@ -1,4 +1,4 @@
-import { findFreePort } from '../../dev-services/free-port';
+import { findFreePort } from '../../tools/dev-services/free-port';
 import { apiAs, flashcards } from '../support/api-client';
 import { exitOf, startApiProcess } from '../support/api-process';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';

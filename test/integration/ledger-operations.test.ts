@@ -1,13 +1,13 @@
-import { ReservationNotPendingError } from '../../errors/credits-errors';
-import { createPrismaClient, type PrismaClient } from '../../db/prisma';
-import type { Clock } from '../../ledger/clock';
-import { closeReservation, type CloseRequest } from '../../ledger/close-reservation';
-import { lockAccountByUserId } from '../../ledger/account-lock';
-import { grantLot } from '../../ledger/grant';
-import { openAccountIfMissing } from '../../ledger/open-account';
-import { reserveCredits, type ReserveRequest } from '../../ledger/reserve';
-import { inLedgerTransaction } from '../../ledger/transaction';
-import { verifyLedger } from '../../ledger/verify-ledger';
+import { ReservationNotPendingError } from '../../platform/errors';
+import { createPrismaClient, type PrismaClient } from '../../platform/database';
+import type { Clock } from '../../platform/clock';
+import { closeReservation, type CloseRequest } from '../../domain/ledger/close-reservation';
+import { lockAccountByUserId } from '../../domain/ledger/account-lock';
+import { grantLot } from '../../domain/ledger/grant';
+import { openAccountIfMissing } from '../../domain/ledger/open-account';
+import { reserveCredits, type ReserveRequest } from '../../domain/ledger/reserve';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { createTestDatabase } from '../support/database';
 
 /** The ledger's operations straight against Postgres: no Temporal, a clock the test moves. */

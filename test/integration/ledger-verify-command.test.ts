@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { createPrismaClient } from '../../db/prisma';
-import { systemClock } from '../../ledger/clock';
-import { openAccountIfMissing } from '../../ledger/open-account';
+import { createPrismaClient } from '../../platform/database';
+import { systemClock } from '../../platform/clock';
+import { openAccountIfMissing } from '../../domain/ledger/open-account';
 import { createTestDatabase } from '../support/database';
 
 /** `npm run ledger:verify` as an operator runs it: silent success, or every violation and exit 1. */
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function runVerify(databaseUrl: string) {
-  return spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/ledger-verify.ts'], {
+  return spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['tools/ledger-verify.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl },
     encoding: 'utf8',

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createLogger } from '../../observability/logger';
+import { createLogger } from '../../platform/logger';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 

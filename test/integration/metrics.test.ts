@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { findFreePort } from '../../dev-services/free-port';
-import { createMetrics } from '../../observability/metrics';
+import { findFreePort } from '../../tools/dev-services/free-port';
+import { createMetrics } from '../../platform/metrics';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 import { WorkerProcess } from '../support/worker-process';

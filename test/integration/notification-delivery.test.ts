@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { verifyWebhook } from '../../notifications/webhook-signature';
-import { applySchedules, recurringJobs } from '../../worker/schedules';
+import { verifyWebhook } from '../../integrations/webhooks/webhook-signature';
+import { applySchedules, recurringJobs } from '../../orchestration/recurring-schedules';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 
 /** A local webhook receiver that fails the first two deliveries, as a flaky real one would. */

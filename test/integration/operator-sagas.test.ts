@@ -49,7 +49,7 @@ describe('finding stuck sagas', () => {
     const finished = all.body.items.find((row: { workflowId: string }) => row.workflowId === quick.body.workflowId);
     expect(finished).toMatchObject({ status: 'succeeded', executionStatus: 'COMPLETED', stuck: false });
 
-    const table = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/sagas.ts', '--stuck', '--user', `stuck-${process.pid}`], {
+    const table = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['tools/sagas.ts', '--stuck', '--user', `stuck-${process.pid}`], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: harness.temporalAddress, SAGA_STUCK_GENERATING_MS: STUCK_GENERATING_MS },
       encoding: 'utf8',

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import type { Config } from '../../config/env';
-import { systemClock } from '../../ledger/clock';
-import type { FakePaymentProvider } from '../../payments/fake-payment-provider';
-import { signPaymentWebhook } from '../../payments/payment-webhook';
+import type { Config } from '../../platform/config';
+import { systemClock } from '../../platform/clock';
+import type { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
+import { signPaymentWebhook } from '../../integrations/payments/payment-webhook';
 import { startPaymentHarness, type PaymentHarness } from '../support/payments';
 import { waitFor, type SagaHarness } from '../support/saga-harness';
 

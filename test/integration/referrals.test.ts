@@ -1,6 +1,6 @@
 import request from 'supertest';
-import type { Clock } from '../../ledger/clock';
-import { verifyLedger } from '../../ledger/verify-ledger';
+import type { Clock } from '../../platform/clock';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 

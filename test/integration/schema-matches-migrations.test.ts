@@ -2,7 +2,7 @@ import { get_dmmf } from '@prisma/prisma-schema-wasm';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from 'pg';
-import { applyMigrations } from '../../db/migrate';
+import { applyMigrations } from '../../platform/migrate';
 import { createTestDatabase } from '../support/database';
 
 /**

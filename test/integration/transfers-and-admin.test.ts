@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { verifyLedger } from '../../ledger/verify-ledger';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
 

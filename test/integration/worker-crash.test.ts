@@ -1,4 +1,4 @@
-import { verifyLedger } from '../../ledger/verify-ledger';
+import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { WorkerProcess } from '../support/worker-process';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabase, dropDatabase } from '../../dev-services/embedded-postgres';
+import { createDatabase, dropDatabase } from '../../tools/dev-services/embedded-postgres';
 
 /** A fresh database cloned from the migrated template: each test file gets its own world. */
 export async function createTestDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {

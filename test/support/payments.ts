@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findFreePort } from '../../dev-services/free-port';
-import { FakePaymentProvider } from '../../payments/fake-payment-provider';
+import { findFreePort } from '../../tools/dev-services/free-port';
+import { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
 import { startSagaHarness, type SagaHarness } from './saga-harness';
 
 export interface PaymentHarness {

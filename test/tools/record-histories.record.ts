@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { retryGenerationStepUpdate } from '../../workflows/generation-contract';
+import { retryGenerationStepUpdate } from '../../workflows/generation/contract';
 import { apiAs, flashcards } from '../support/api-client';
 import { recordHistory } from '../support/histories';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { FakePaymentProvider } from '../../payments/fake-payment-provider';
+import type { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
 import { recordHistory } from '../support/histories';
 import { startPaymentHarness, type PaymentHarness } from '../support/payments';
 import { waitFor, type SagaHarness } from '../support/saga-harness';

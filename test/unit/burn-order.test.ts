@@ -1,4 +1,4 @@
-import { compareBurnOrder, planDraws, type BurnableLot } from '../../ledger/burn-order';
+import { compareBurnOrder, planDraws, type BurnableLot } from '../../domain/ledger/burn-order';
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n));
 

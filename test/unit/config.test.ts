@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DEV_JWT_SECRET, DEV_NOTIFY_WEBHOOK_SECRET, DEV_PAYMENT_WEBHOOK_SECRET, loadConfig } from '../../config/env';
+import { ConfigError, DEV_JWT_SECRET, DEV_NOTIFY_WEBHOOK_SECRET, DEV_PAYMENT_WEBHOOK_SECRET, loadConfig } from '../../platform/config';
 
 const SECRET = 'x'.repeat(40);
 

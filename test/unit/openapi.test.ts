@@ -3,9 +3,9 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { buildOpenApiDocument } from '../../api/openapi';
-import { loadConfig } from '../../config/env';
-import { createPrismaClient } from '../../db/prisma';
-import { systemClock } from '../../ledger/clock';
+import { loadConfig } from '../../platform/config';
+import { createPrismaClient } from '../../platform/database';
+import { systemClock } from '../../platform/clock';
 
 /** The spec and the app must list the same operations: a route without a spec entry, or the reverse, fails. */
 function appWithoutServices(): Express {

@@ -1,4 +1,4 @@
-import { priceGenerationCredits } from '../../pricing/pricing';
+import { priceGenerationCredits } from '../../domain/generations/pricing';
 
 describe('pricing', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { TokenBucketLimiter } from '../../api/rate-limit';
+import { TokenBucketLimiter } from '../../api/middleware/rate-limit';
 
 function clockAt(startMs: number) {
   let nowMs = startMs;

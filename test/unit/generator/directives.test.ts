@@ -1,4 +1,4 @@
-import { MAX_FLAKY_ATTEMPTS, MAX_SLOW_MS, parseDirectives } from '../../../generator/directives';
+import { MAX_FLAKY_ATTEMPTS, MAX_SLOW_MS, parseDirectives } from '../../../integrations/generators/directives';
 
 describe('generator test directives', () => {
   it('reads each directive and strips it from the text', () => {

@@ -1,5 +1,5 @@
-import { GeneratorError, type GenerationContext } from '../../../generator/generator';
-import { createLocalGenerator } from '../../../generator/local-generator';
+import { GeneratorError, type GenerationContext } from '../../../domain/generations/generator';
+import { createLocalGenerator } from '../../../integrations/generators/local-generator';
 
 const NOTES = 'Mitochondria produce ATP. The nucleus stores DNA. Ribosomes assemble proteins.';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOpenAiGenerator } from '../../../generator/openai-generator';
-import type { GenerationContext } from '../../../generator/generator';
+import { createOpenAiGenerator } from '../../../integrations/generators/openai-generator';
+import type { GenerationContext } from '../../../domain/generations/generator';
 
 /** A local stand-in for an OpenAI-compatible endpoint: each test scripts its replies. */
 type Reply = { status: number; body: unknown; delayMs?: number };

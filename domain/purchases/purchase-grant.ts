@@ -1,0 +1,100 @@
+import { BalanceCapExceededError, IdempotencyKeyReusedError, PurchaseStateConflictError } from '../../platform/errors';
+import type { Purchase } from '../../generated/prisma/client';
+import type { CreditPackage } from './credit-packages';
+import { movePurchase } from './purchase-store';
+import { lockAccountByUserId } from '../ledger/account-lock';
+import { balanceCapOf } from '../ledger/balance-cap';
+import { expireDueLots } from '../ledger/expire-lots';
+import { grantLot } from '../ledger/grant';
+import { defaultLotExpiry } from '../ledger/lot-policy';
+import type { LedgerTx } from '../ledger/transaction';
+
+export interface PurchaseAdmission {
+  purchaseId: string;
+  userId: string;
+  creditPackage: CreditPackage;
+  idempotencyKey: string;
+  requestHash: string;
+  workflowId: string;
+  maxBalanceCredits: number;
+  at: Date;
+}
+
+/**
+ * Records a purchase before anyone is charged, or finds the one this Idempotency-Key made. Refused
+ * with BalanceCapExceededError when the balance, plus the credits of the user's purchases still in
+ * flight (pending or paid: they will be granted if paid), plus this package would exceed the cap:
+ * nobody should pay for credits they cannot hold. Under the account's row lock, so two purchases
+ * at once cannot both squeeze under the cap.
+ */
+export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): Promise<{ purchase: Purchase; created: boolean }> {
+  const account = await lockAccountByUserId(tx, request.userId);
+  const existing = await tx.purchase.findUnique({ where: { userId_idempotencyKey: { userId: request.userId, idempotencyKey: request.idempotencyKey } } });
+  if (existing) {
+    if (existing.requestHash !== request.requestHash) throw new IdempotencyKeyReusedError(request.idempotencyKey);
+    return { purchase: existing, created: false };
+  }
+  // Credits past their expiry must not take room under the cap.
+  await expireDueLots(tx, account, request.at, 'system:expiry');
+  const inFlight = await tx.purchase.aggregate({ where: { userId: request.userId, status: { in: ['pending', 'paid'] } }, _sum: { credits: true } });
+  const pendingPurchaseCredits = inFlight._sum.credits ?? 0;
+  const cap = balanceCapOf(account, request.maxBalanceCredits);
+  const { credits, priceCents, currency, id: packageId } = request.creditPackage;
+  if (account.balanceCredits + pendingPurchaseCredits + credits > cap) {
+    throw new BalanceCapExceededError(request.userId, cap, account.balanceCredits, credits).withPendingPurchases(pendingPurchaseCredits);
+  }
+  const purchase = await tx.purchase.create({
+    data: {
+      id: request.purchaseId,
+      userId: request.userId,
+      packageId,
+      credits,
+      priceCents,
+      currency,
+      idempotencyKey: request.idempotencyKey,
+      requestHash: request.requestHash,
+      workflowId: request.workflowId,
+      createdAt: request.at,
+    },
+  });
+  return { purchase, created: true };
+}
+
+export type FulfilmentOutcome =
+  | { kind: 'fulfilled'; grantedNowCredits: number }
+  | { kind: 'cap_refused'; capCredits: number; balanceCredits: number; requestedCredits: number };
+
+/**
+ * Grants a paid purchase its `purchase` lot (365 days, domain/ledger/lot-policy.ts) and marks it fulfilled,
+ * in one transaction keyed by `idempotencyKey`, so a retried activity grants once. The cap policy is
+ * `refuse`: if the balance grew since the purchase was admitted, nothing is granted and the saga
+ * refunds the payment instead.
+ */
+export async function fulfilPurchase(tx: LedgerTx, request: { purchaseId: string; idempotencyKey: string; maxBalanceCredits: number; at: Date }): Promise<FulfilmentOutcome> {
+  const purchase = await tx.purchase.findUniqueOrThrow({ where: { id: request.purchaseId } });
+  if (purchase.status === 'fulfilled') return { kind: 'fulfilled', grantedNowCredits: 0 };
+  if (purchase.status !== 'paid') throw new PurchaseStateConflictError(purchase.id, purchase.status, 'fulfilled');
+  const account = await lockAccountByUserId(tx, purchase.userId);
+  await expireDueLots(tx, account, request.at, 'system:expiry');
+  try {
+    const granted = await grantLot(tx, account, {
+      source: 'purchase',
+      credits: purchase.credits,
+      expiresAt: defaultLotExpiry('purchase', request.at),
+      reason: `Purchased the ${purchase.packageId} package`,
+      actor: `user:${purchase.userId}`,
+      idempotencyKey: request.idempotencyKey,
+      relatedId: purchase.id,
+      cap: { maxBalanceCredits: request.maxBalanceCredits, policy: 'refuse' },
+      extraMetadata: { purchaseId: purchase.id, packageId: purchase.packageId, priceCents: purchase.priceCents, currency: purchase.currency, paymentIntentId: purchase.providerPaymentId },
+      at: request.at,
+    });
+    await movePurchase(tx, purchase.id, { to: 'fulfilled', at: request.at });
+    return { kind: 'fulfilled', grantedNowCredits: granted.kind === 'granted' ? granted.credits : 0 };
+  } catch (error) {
+    // grantLot refuses before it writes anything, so the transaction has nothing to undo.
+    if (!(error instanceof BalanceCapExceededError)) throw error;
+    const details = error.details as { capCredits: number; balanceCredits: number; requestedCredits: number };
+    return { kind: 'cap_refused', capCredits: details.capCredits, balanceCredits: details.balanceCredits, requestedCredits: details.requestedCredits };
+  }
+}

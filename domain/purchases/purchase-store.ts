@@ -1,0 +1,93 @@
+import { PurchaseStateConflictError } from '../../platform/errors';
+import type { Prisma, PrismaClient, Purchase } from '../../generated/prisma/client';
+import type { PurchaseStatus } from '../../generated/prisma/enums';
+import type { LedgerTx } from '../ledger/transaction';
+
+/**
+ * The purchase row's state machine (prisma/schema.prisma, PurchaseStatus): every status change goes
+ * through `movePurchase`, which applies only from the statuses the transition allows. Repeating a
+ * transition that already happened changes nothing (an activity retried after its commit), and an
+ * illegal one is refused with PurchaseStateConflictError.
+ */
+const ALLOWED_FROM: Record<Exclude<PurchaseStatus, 'pending'>, PurchaseStatus[]> = {
+  paid: ['pending'],
+  fulfilled: ['paid'],
+  refunded: ['paid'],
+  failed: ['pending'],
+  expired: ['pending'],
+};
+
+export type PurchaseTransition =
+  | { to: 'paid'; at: Date }
+  | { to: 'fulfilled'; at: Date }
+  | { to: 'refunded'; at: Date; providerRefundId: string; reason: string }
+  | { to: 'failed' | 'expired'; at: Date; reason: string };
+
+export async function movePurchase(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<{ movedNow: boolean }> {
+  const moved = await db.purchase.updateMany({ where: { id: purchaseId, status: { in: ALLOWED_FROM[transition.to] } }, data: transitionData(transition) });
+  if (moved.count === 1) return { movedNow: true };
+  const current = await db.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { status: true } });
+  if (current.status === transition.to) return { movedNow: false };
+  throw new PurchaseStateConflictError(purchaseId, current.status, transition.to);
+}
+
+function transitionData(transition: PurchaseTransition): Prisma.PurchaseUpdateManyMutationInput {
+  switch (transition.to) {
+    case 'paid':
+      return { status: 'paid', paidAt: transition.at };
+    case 'fulfilled':
+      return { status: 'fulfilled', completedAt: transition.at };
+    case 'refunded':
+      return { status: 'refunded', providerRefundId: transition.providerRefundId, failureReason: transition.reason, completedAt: transition.at };
+    default:
+      return { status: transition.to, failureReason: transition.reason, completedAt: transition.at };
+  }
+}
+
+/** Saves the provider's intent on the purchase; a retried activity saves the same intent again. */
+export async function recordPaymentIntent(prisma: PrismaClient, purchaseId: string, intent: { id: string; checkoutUrl: string }): Promise<void> {
+  const saved = await prisma.purchase.updateMany({
+    where: { id: purchaseId, OR: [{ providerPaymentId: null }, { providerPaymentId: intent.id }] },
+    data: { providerPaymentId: intent.id, checkoutUrl: intent.checkoutUrl },
+  });
+  // The provider answers the same intent for the same Idempotency-Key, so another one is a bug.
+  if (saved.count !== 1) throw new Error(`Purchase ${purchaseId} already has another payment intent than ${intent.id}`);
+}
+
+export function findUserPurchase(prisma: PrismaClient, userId: string, id: string): Promise<Purchase | null> {
+  return prisma.purchase.findFirst({ where: { id, userId } });
+}
+
+export interface PurchaseView {
+  id: string;
+  status: PurchaseStatus;
+  packageId: string;
+  credits: number;
+  priceCents: number;
+  currency: string;
+  paymentIntentId: string | null;
+  checkoutUrl: string | null;
+  failureReason: string | null;
+  workflowId: string;
+  createdAt: string;
+  paidAt: string | null;
+  completedAt: string | null;
+}
+
+export function purchaseView(purchase: Purchase): PurchaseView {
+  return {
+    id: purchase.id,
+    status: purchase.status,
+    packageId: purchase.packageId,
+    credits: purchase.credits,
+    priceCents: purchase.priceCents,
+    currency: purchase.currency,
+    paymentIntentId: purchase.providerPaymentId,
+    checkoutUrl: purchase.checkoutUrl,
+    failureReason: purchase.failureReason,
+    workflowId: purchase.workflowId,
+    createdAt: purchase.createdAt.toISOString(),
+    paidAt: purchase.paidAt?.toISOString() ?? null,
+    completedAt: purchase.completedAt?.toISOString() ?? null,
+  };
+}

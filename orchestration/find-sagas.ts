@@ -1,0 +1,77 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../platform/config';
+import { GENERATION_WORKFLOW_TYPE } from '../workflows/generation/contract';
+import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../workflows/search-attributes';
+import { webUiNamespaceUrl } from './web-ui';
+
+export interface SagaRow {
+  workflowId: string;
+  runId: string;
+  userId: string | null;
+  status: string | null;
+  executionStatus: string;
+  costCredits: number | null;
+  stepEnteredAt: string | null;
+  secondsInStep: number | null;
+  stuck: boolean;
+  webUiUrl: string;
+}
+
+export interface SagaFilter {
+  status?: 'pending' | 'generating' | 'succeeded' | 'failed' | 'cancelled';
+  userId?: string;
+  stuckOnly?: boolean;
+  limit: number;
+}
+
+type SagaConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS'>;
+
+/**
+ * Lists generation sagas through Temporal's visibility store, by the search attributes every saga
+ * keeps current. "Stuck" means running and in one step longer than that step's threshold; the
+ * same query, printed by `visibilityQuery`, can be pasted into the Web UI.
+ */
+export async function findSagas(client: Client, config: SagaConfig, filter: SagaFilter, now = new Date()): Promise<SagaRow[]> {
+  const rows: SagaRow[] = [];
+  for await (const execution of client.workflow.list({ query: visibilityQuery(config, filter, now), pageSize: Math.min(filter.limit, 1000) })) {
+    const status = execution.typedSearchAttributes.get(CreditsSagaStatus) ?? null;
+    const enteredAt = execution.typedSearchAttributes.get(CreditsStepEnteredAt) ?? null;
+    const running = execution.status.name === 'RUNNING';
+    rows.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      userId: execution.typedSearchAttributes.get(CreditsUserId) ?? null,
+      status,
+      executionStatus: execution.status.name,
+      costCredits: execution.typedSearchAttributes.get(CreditsCostCredits) ?? null,
+      stepEnteredAt: enteredAt?.toISOString() ?? null,
+      secondsInStep: enteredAt && running ? Math.round((now.getTime() - enteredAt.getTime()) / 1000) : null,
+      stuck: running && enteredAt !== null && isStuck(config, status, enteredAt, now),
+      webUiUrl: `${webUiNamespaceUrl(config)}/workflows/${encodeURIComponent(execution.workflowId)}/${execution.runId}/history`,
+    });
+    if (rows.length >= filter.limit) break;
+  }
+  return rows;
+}
+
+export function visibilityQuery(config: SagaConfig, filter: SagaFilter, now = new Date()): string {
+  const clauses = [`WorkflowType = '${GENERATION_WORKFLOW_TYPE}'`];
+  if (filter.status) clauses.push(`${CreditsSagaStatus.name} = '${filter.status}'`);
+  if (filter.userId) clauses.push(`${CreditsUserId.name} = '${filter.userId.replace(/'/g, '')}'`);
+  if (filter.stuckOnly) {
+    const reservingSince = new Date(now.getTime() - config.SAGA_STUCK_RESERVING_MS).toISOString();
+    const generatingSince = new Date(now.getTime() - config.SAGA_STUCK_GENERATING_MS).toISOString();
+    clauses.push(`ExecutionStatus = 'Running'`);
+    clauses.push(
+      `((${CreditsSagaStatus.name} = 'pending' AND ${CreditsStepEnteredAt.name} < '${reservingSince}') OR ` +
+        `(${CreditsSagaStatus.name} = 'generating' AND ${CreditsStepEnteredAt.name} < '${generatingSince}'))`,
+    );
+  }
+  // No ORDER BY: SQL-backed visibility (the dev server, Postgres) refuses it; it lists newest first.
+  return clauses.join(' AND ');
+}
+
+function isStuck(config: SagaConfig, status: string | null, enteredAt: Date, now: Date): boolean {
+  const threshold = status === 'pending' ? config.SAGA_STUCK_RESERVING_MS : config.SAGA_STUCK_GENERATING_MS;
+  return now.getTime() - enteredAt.getTime() > threshold;
+}

@@ -1,0 +1,158 @@
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Config } from '../platform/config';
+import { NotFoundError, ServiceUnavailableError } from '../platform/errors';
+import type { PrismaClient, Purchase } from '../generated/prisma/client';
+import type { Clock } from '../platform/clock';
+import { admitPurchase } from '../domain/purchases/purchase-grant';
+import { inLedgerTransaction } from '../domain/ledger/transaction';
+import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
+import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
+import { findUserPurchase, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
+import {
+  awaitPaymentIntentUpdate,
+  paymentFailedSignal,
+  paymentSucceededSignal,
+  PURCHASE_WORKFLOW_TYPE,
+  purchaseWorkflowId,
+  type PurchaseInput,
+} from '../workflows/purchase/contract';
+import type { purchaseWorkflow } from '../workflows/purchase/workflow';
+import { startOrFindSaga } from './start-saga';
+
+// How long POST /credits/purchases waits for the checkout link. Past it the answer is the pending
+// purchase without one, and GET /credits/purchases/:id shows the link once the provider answers.
+const INTENT_WAIT_MS = 10_000;
+
+export type WebhookOutcome = 'signalled' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_type' | 'ignored_closed_purchase';
+
+export interface PurchaseServiceDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  clock: Clock;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'>;
+  logWarning?: (message: string, context: Record<string, unknown>) => void;
+}
+
+/**
+ * The API's side of purchases: admits a purchase (the cap check and the row, in one transaction),
+ * starts its saga, and passes the provider's webhook events on to it. The saga owns every payment
+ * and credit movement after that.
+ */
+export class PurchaseService {
+  constructor(private readonly deps: PurchaseServiceDeps) {}
+
+  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string): Promise<{ purchase: PurchaseView; created: boolean }> {
+    if (!this.deps.config.PAYMENT_PROVIDER_URL) {
+      throw new ServiceUnavailableError('Purchases are unavailable: no payment provider is configured (PAYMENT_PROVIDER_URL)');
+    }
+    const purchaseId = randomUUID();
+    const { purchase, created } = await inLedgerTransaction(this.deps.prisma, (tx) =>
+      admitPurchase(tx, {
+        purchaseId,
+        userId,
+        creditPackage: creditPackage(packageId),
+        idempotencyKey,
+        requestHash: createHash('sha256').update(JSON.stringify({ packageId })).digest('hex'),
+        workflowId: purchaseWorkflowId(purchaseId),
+        maxBalanceCredits: this.deps.config.MAX_BALANCE,
+        at: this.deps.clock.now(),
+      }),
+    );
+    // A replay starts the saga too: the first request may have ended between the row and the start.
+    const handle = await this.startOrFind(purchase);
+    if (purchase.status === 'pending' && !purchase.providerPaymentId) await this.awaitIntent(handle);
+    return { purchase: purchaseView(await this.deps.prisma.purchase.findUniqueOrThrow({ where: { id: purchase.id } })), created };
+  }
+
+  async get(userId: string, id: string): Promise<PurchaseView> {
+    // Every status change is written to the row by the saga's activities, so the row is current.
+    const purchase = await findUserPurchase(this.deps.prisma, userId, id);
+    if (!purchase) throw new NotFoundError('Purchase', id);
+    return purchaseView(purchase);
+  }
+
+  /**
+   * Passes a verified webhook event to its purchase's saga, once per event id. An event that names
+   * no purchase of ours, or disagrees with it, is recorded and ignored (answered 200: the provider
+   * would otherwise retry an event that can never match). If signalling fails the event stays
+   * unprocessed and the provider's retry signals again; the saga acts on the first outcome only.
+   */
+  async receiveWebhook(event: PaymentWebhookEvent): Promise<{ received: true; duplicate: boolean; outcome: WebhookOutcome }> {
+    const seen = await this.deps.prisma.paymentWebhookEvent.findUnique({ where: { eventId: event.id } });
+    if (seen && (seen.processedAt !== null || seen.outcome !== 'signalled')) return { received: true, duplicate: true, outcome: seen.outcome as WebhookOutcome };
+    const purchase = await this.purchaseOf(event);
+    let outcome = classify(event, purchase);
+    if (!seen) {
+      await this.deps.prisma.paymentWebhookEvent.createMany({
+        data: [{ eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, purchaseId: purchase?.id ?? null, outcome, payload: event }],
+        skipDuplicates: true,
+      });
+    }
+    if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
+    await this.deps.prisma.paymentWebhookEvent.update({ where: { eventId: event.id }, data: { outcome, processedAt: this.deps.clock.now() } });
+    if (outcome !== 'signalled') this.deps.logWarning?.('payment webhook event ignored', { eventId: event.id, type: event.type, outcome });
+    return { received: true, duplicate: false, outcome };
+  }
+
+  private async purchaseOf(event: PaymentWebhookEvent): Promise<Purchase | null> {
+    const byIntent = await this.deps.prisma.purchase.findUnique({ where: { providerPaymentId: event.data.paymentIntentId } });
+    if (byIntent) return byIntent;
+    // The intent's id is saved after the provider answers; an event can overtake that save.
+    const purchaseId = event.data.purchaseId;
+    return purchaseId && /^[0-9a-f-]{36}$/i.test(purchaseId) ? this.deps.prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
+  }
+
+  private async signal(purchase: Purchase, event: PaymentWebhookEvent): Promise<WebhookOutcome> {
+    const handle = this.deps.temporal.workflow.getHandle(purchase.workflowId);
+    const signal = { eventId: event.id, paymentIntentId: event.data.paymentIntentId, reason: event.data.failureReason ?? null };
+    try {
+      await handle.signal(event.type === PAYMENT_SUCCEEDED ? paymentSucceededSignal : paymentFailedSignal, signal);
+      return 'signalled';
+    } catch (error) {
+      // The saga has ended (it expired after cancelling the intent, or an outcome already came).
+      if (error instanceof WorkflowNotFoundError) return 'ignored_closed_purchase';
+      throw new ServiceUnavailableError('Could not pass the payment event on; deliver it again', { cause: error });
+    }
+  }
+
+  private startOrFind(purchase: Purchase): Promise<WorkflowHandle<typeof purchaseWorkflow>> {
+    const input: PurchaseInput = {
+      purchaseId: purchase.id,
+      userId: purchase.userId,
+      credits: purchase.credits,
+      priceCents: purchase.priceCents,
+      currency: purchase.currency,
+      paymentTimeoutMs: this.deps.config.PURCHASE_PAYMENT_TIMEOUT_MS,
+    };
+    return startOrFindSaga<typeof purchaseWorkflow>(this.deps.temporal, {
+      workflowType: PURCHASE_WORKFLOW_TYPE,
+      workflowId: purchase.workflowId,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      userId: purchase.userId,
+      what: 'the purchase',
+    });
+  }
+
+  /** Waits, boundedly, for the saga to create the intent (or give up on it). */
+  private async awaitIntent(handle: WorkflowHandle): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, INTENT_WAIT_MS)));
+    // An update is refused once the saga has finished; the row has the answer then.
+    const decided = handle.executeUpdate(awaitPaymentIntentUpdate).then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.race([decided, waited]);
+    clearTimeout(timer);
+  }
+}
+
+function classify(event: PaymentWebhookEvent, purchase: Purchase | null): WebhookOutcome {
+  if (event.type !== PAYMENT_SUCCEEDED && event.type !== PAYMENT_FAILED) return 'ignored_type';
+  if (!purchase) return 'ignored_unknown_purchase';
+  const sameIntent = purchase.providerPaymentId === null || purchase.providerPaymentId === event.data.paymentIntentId;
+  const sameMoney = purchase.priceCents === event.data.amountCents && purchase.currency === event.data.currency.toUpperCase();
+  return sameIntent && sameMoney ? 'signalled' : 'ignored_mismatch';
+}

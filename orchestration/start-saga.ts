@@ -1,0 +1,48 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+  type Workflow,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ServiceUnavailableError } from '../platform/errors';
+import { CreditsSagaStatus, CreditsUserId } from '../workflows/search-attributes';
+
+export interface SagaStart<W extends Workflow> {
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  args: Parameters<W>;
+  userId: string;
+  // For the 503 when Temporal cannot be reached: "the generation", "the purchase".
+  what: string;
+}
+
+/**
+ * Starts a saga, or finds the one already started under its workflow id. A double submit (the
+ * same Idempotency-Key) must find the same saga, running or finished, and never start a second one
+ * that could charge again.
+ */
+export async function startOrFindSaga<W extends Workflow>(temporal: Client, start: SagaStart<W>): Promise<WorkflowHandle<W>> {
+  try {
+    // `args` is Parameters<W>, but TypeScript cannot see through the SDK's conditional options type
+    // for a generic W; the callers' calls are checked against their workflow's signature.
+    const options = {
+      workflowId: start.workflowId,
+      taskQueue: start.taskQueue,
+      args: start.args,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: CreditsUserId, value: start.userId },
+        { key: CreditsSagaStatus, value: 'pending' },
+      ],
+    } as unknown as WorkflowStartOptions<W>;
+    return await temporal.workflow.start<W>(start.workflowType, options);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle<W>(start.workflowId);
+    throw new ServiceUnavailableError(`Could not start ${start.what}; try again with the same Idempotency-Key`, { cause: error });
+  }
+}

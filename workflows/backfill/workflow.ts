@@ -1,0 +1,46 @@
+import { continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { BackfillActivities } from '../../activities/backfill-activities';
+import { BACKFILL_ACTIVITY_OPTIONS } from '../policies';
+import { getBackfillProgressQuery, type BackfillInput, type BackfillProgress } from './contract';
+
+const backfill = proxyActivities<BackfillActivities>(BACKFILL_ACTIVITY_OPTIONS);
+
+/**
+ * Grants the migration credits to every user without an account, page by page in user id order.
+ * Progress is carried in the input across continue-as-new, so a million users cost the same
+ * memory and history as a thousand, and a restart resumes at the last page that committed.
+ */
+export async function migrationBackfillWorkflow(input: BackfillInput): Promise<BackfillProgress> {
+  const progress: BackfillProgress = input.progress ?? {
+    backfillId: workflowInfo().workflowId + ':' + workflowInfo().firstExecutionRunId,
+    totalUsers: await backfill.countUsers(),
+    scannedUsers: 0,
+    grantedUsers: 0,
+    lastUserId: null,
+    pages: 0,
+    startedAt: new Date().toISOString(),
+    done: false,
+  };
+  setHandler(getBackfillProgressQuery, () => progress);
+
+  for (let page = 0; page < input.pagesPerRun; page += 1) {
+    const result = await backfill.backfillUserPage({
+      afterUserId: progress.lastUserId,
+      pageSize: input.pageSize,
+      grantCredits: input.grantCredits,
+      backfillId: progress.backfillId,
+    });
+    if (result.scannedUsers === 0) {
+      progress.done = true;
+      return progress;
+    }
+    progress.scannedUsers += result.scannedUsers;
+    progress.grantedUsers += result.grantedUsers;
+    progress.lastUserId = result.lastUserId;
+    progress.pages += 1;
+    // Users who signed up during the backfill are scanned too; the total grows to match.
+    progress.totalUsers = Math.max(progress.totalUsers, progress.scannedUsers);
+    if (input.pauseBetweenPagesMs > 0) await sleep(input.pauseBetweenPagesMs);
+  }
+  return continueAsNew<typeof migrationBackfillWorkflow>({ ...input, progress });
+}

@@ -1,0 +1,264 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  rootCause,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GenerationActivities } from '../../activities/generation-activities';
+import type { GenerationOutput } from '../../domain/generations/generator';
+import { GENERATOR_ACTIVITY_OPTIONS, LEDGER_ACTIVITY_OPTIONS } from '../policies';
+import {
+  awaitReservationUpdate,
+  cancelGenerationSignal,
+  cancelGenerationUpdate,
+  getGenerationStateQuery,
+  retryGenerationStepUpdate,
+  type CancelRequest,
+  type RetryStepRequest,
+  type GenerationInput,
+  type GenerationState,
+  type SagaFailure,
+  type SagaStatus,
+  type SagaStep,
+} from './contract';
+import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../search-attributes';
+
+const ledger = proxyActivities<GenerationActivities>(LEDGER_ACTIVITY_OPTIONS);
+const generator = proxyActivities<GenerationActivities>(GENERATOR_ACTIVITY_OPTIONS);
+
+/**
+ * The generation saga: reserve the estimated cost, generate, then capture the actual cost or
+ * release the hold: exactly one of the two. The decision is made here, in replayed workflow code,
+ * so a crash anywhere re-runs the same decision; the ledger activities are keyed by this
+ * workflow's id, so re-running a step changes nothing.
+ */
+export async function generationWorkflow(input: GenerationInput): Promise<GenerationState> {
+  const saga = new GenerationSaga(input);
+  return saga.run();
+}
+
+class GenerationSaga {
+  private readonly state: GenerationState;
+  private readonly keys: { reserve: string; capture: string; release: string };
+  private cancelRequest: CancelRequest | null = null;
+  private retryRequest: RetryStepRequest | null = null;
+  private generationScope = new CancellationScope();
+
+  constructor(private readonly input: GenerationInput) {
+    const { workflowId } = workflowInfo();
+    this.keys = { reserve: `${workflowId}:reserve`, capture: `${workflowId}:capture`, release: `${workflowId}:release` };
+    this.state = {
+      generationId: input.generationId,
+      userId: input.userId,
+      status: 'pending',
+      step: 'reserving',
+      stepEnteredAt: new Date().toISOString(),
+      estimatedCostCredits: input.estimatedCostCredits,
+      actualCostCredits: null,
+      producedCount: null,
+      failure: null,
+      result: null,
+      reservation: null,
+    };
+    this.registerHandlers();
+  }
+
+  async run(): Promise<GenerationState> {
+    this.enter('pending', 'reserving');
+    // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
+    // its outcome is known and, if it was made, released below.
+    const decision = await CancellationScope.nonCancellable(() =>
+      ledger.reserveCredits({
+        generationId: this.input.generationId,
+        userId: this.input.userId,
+        workflowId: workflowInfo().workflowId,
+        estimatedCostCredits: this.input.estimatedCostCredits,
+        idempotencyKey: this.keys.reserve,
+      }),
+    );
+    this.state.reservation = decision;
+    if (!decision.accepted) {
+      return this.finish('failed', { code: 'INSUFFICIENT_CREDITS', message: `Needed ${decision.requiredCredits} credits, ${decision.availableCredits} available` });
+    }
+    if (this.cancelRequest || CancellationScope.current().consideredCancelled) {
+      return this.release(decision.reservationId, 'cancelled', this.cancellationFailure());
+    }
+    this.enter('generating', 'generating');
+    const generated = await this.generate();
+    if (generated.ok) return this.capture(decision.reservationId, generated.output);
+    const cancelled = isCancellation(generated.error);
+    return this.release(decision.reservationId, cancelled ? 'cancelled' : 'failed', cancelled ? this.cancellationFailure() : describeFailure(generated.error));
+  }
+
+  /** Runs the generate step; an operator's retry abandons the attempt and runs the step afresh. */
+  private async generate(): Promise<{ ok: true; output: GenerationOutput } | { ok: false; error: unknown }> {
+    for (;;) {
+      try {
+        return { ok: true, output: await this.generationScope.run(() => generator.generate(this.input.request)) };
+      } catch (error) {
+        const retrying = this.retryRequest !== null && this.cancelRequest === null && !CancellationScope.current().consideredCancelled;
+        if (!retrying || !isCancellation(error)) return { ok: false, error };
+        log.info('Retrying the generate step on request', { generationId: this.input.generationId, actor: this.retryRequest!.actor });
+        this.retryRequest = null;
+        this.generationScope = new CancellationScope();
+        this.enter('generating', 'generating');
+      }
+    }
+  }
+
+  private async capture(reservationId: string, output: GenerationOutput): Promise<GenerationState> {
+    this.enter('generating', 'capturing');
+    try {
+      const captured = await CancellationScope.nonCancellable(() =>
+        ledger.captureCredits({ generationId: this.input.generationId, reservationId, idempotencyKey: this.keys.capture, output }),
+      );
+      this.state.actualCostCredits = captured.actualCostCredits;
+      this.state.producedCount = captured.producedCount;
+      this.state.result = output;
+      return this.finish('succeeded', null);
+    } catch (error) {
+      // Capture can only be refused if the hold was already closed elsewhere (the orphan sweeper
+      // after RESERVATION_HOLD_TIMEOUT_MS); then nothing was charged and the saga has failed.
+      log.error('Capture failed', { generationId: this.input.generationId, error: String(error) });
+      this.finish('failed', describeFailure(error));
+      throw ApplicationFailure.create({ type: 'CAPTURE_FAILED', message: 'Capturing the generation cost failed', cause: asError(error), nonRetryable: true });
+    }
+  }
+
+  private async release(reservationId: string, outcome: 'failed' | 'cancelled', failure: SagaFailure): Promise<GenerationState> {
+    this.enter(this.state.status, 'releasing');
+    this.state.failure = failure;
+    try {
+      await CancellationScope.nonCancellable(() =>
+        ledger.releaseCredits({
+          generationId: this.input.generationId,
+          reservationId,
+          idempotencyKey: this.keys.release,
+          outcome,
+          failureCode: failure.code,
+          failureReason: failure.message,
+        }),
+      );
+    } catch (releaseError) {
+      // The compensation itself failed after all its retries: fail loudly with both causes so an
+      // operator sees it; the orphan sweeper will release the hold once it times out.
+      log.error('Release failed', { generationId: this.input.generationId, failure, error: String(releaseError) });
+      this.finish('failed', failure);
+      throw ApplicationFailure.create({
+        type: 'COMPENSATION_FAILED',
+        message: `Releasing the reservation failed after ${failure.code}`,
+        details: [failure],
+        cause: asError(releaseError),
+        nonRetryable: true,
+      });
+    }
+    const finished = this.finish(outcome, failure);
+    if (CancellationScope.current().consideredCancelled) {
+      // Cancelled through Temporal (Web UI, CLI): the refund is done; end as Canceled so the
+      // execution status says what happened.
+      await CancellationScope.current().cancelRequested;
+    }
+    return finished;
+  }
+
+  private registerHandlers(): void {
+    this.registerRetryHandler();
+    setHandler(getGenerationStateQuery, () => this.state);
+    setHandler(awaitReservationUpdate, async () => {
+      await condition(() => this.state.reservation !== null);
+      return this.state.reservation!;
+    });
+    setHandler(cancelGenerationSignal, (request) => this.requestCancel(request));
+    setHandler(
+      cancelGenerationUpdate,
+      (request) => {
+        this.requestCancel(request);
+        return this.state;
+      },
+      {
+        validator: (request) => {
+          if (!request || typeof request.actor !== 'string') throw new Error('cancel needs an actor');
+          if (!this.isCancellable()) {
+            throw ApplicationFailure.create({ type: 'GENERATION_NOT_CANCELLABLE', message: `Generation is already ${this.state.status} (${this.state.step})`, nonRetryable: true });
+          }
+        },
+      },
+    );
+  }
+
+  private registerRetryHandler(): void {
+    setHandler(
+      retryGenerationStepUpdate,
+      (request) => {
+        this.retryRequest = request;
+        this.generationScope.cancel();
+        return this.state;
+      },
+      {
+        validator: (request) => {
+          if (!request || typeof request.actor !== 'string') throw new Error('retry needs an actor');
+          if (this.state.step !== 'generating' || this.cancelRequest || this.retryRequest) {
+            throw ApplicationFailure.create({ type: 'STEP_NOT_RETRYABLE', message: `Only a running generate step can be retried; the saga is ${this.state.status} (${this.state.step})`, nonRetryable: true });
+          }
+        },
+      },
+    );
+  }
+
+  private isCancellable(): boolean {
+    return this.state.step === 'reserving' || this.state.step === 'generating';
+  }
+
+  private requestCancel(request: CancelRequest): void {
+    if (!this.isCancellable() || this.cancelRequest) return;
+    this.cancelRequest = request;
+    log.info('Cancel requested', { generationId: this.input.generationId, actor: request.actor, reason: request.reason });
+    this.generationScope.cancel();
+  }
+
+  private cancellationFailure(): SagaFailure {
+    const reason = this.cancelRequest?.reason;
+    return { code: 'CANCELLED', message: reason ? `Cancelled: ${reason}` : 'Cancelled on request' };
+  }
+
+  private enter(status: SagaStatus, step: SagaStep): void {
+    this.state.status = status;
+    this.state.step = step;
+    this.state.stepEnteredAt = new Date().toISOString();
+    upsertSearchAttributes([
+      { key: CreditsUserId, value: this.input.userId },
+      { key: CreditsSagaStatus, value: status },
+      { key: CreditsStepEnteredAt, value: new Date(this.state.stepEnteredAt) },
+      { key: CreditsCostCredits, value: this.state.actualCostCredits ?? this.input.estimatedCostCredits },
+    ]);
+  }
+
+  private finish(status: SagaStatus, failure: SagaFailure | null): GenerationState {
+    this.state.failure = failure;
+    this.enter(status, 'done');
+    return this.state;
+  }
+}
+
+function describeFailure(error: unknown): SagaFailure {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  if (failure instanceof ApplicationFailure) {
+    return { code: failure.type ?? 'GENERATION_FAILED', message: failure.message };
+  }
+  if (failure instanceof TimeoutFailure) {
+    return { code: 'GENERATION_TIMED_OUT', message: `The generator did not finish in time: ${failure.message}` };
+  }
+  return { code: 'GENERATION_FAILED', message: rootCause(asError(error)) ?? String(error) };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,170 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PurchaseActivities } from '../../activities/purchase-activities';
+import { PAYMENT_COMPENSATION_ACTIVITY_OPTIONS, PAYMENT_INTENT_ACTIVITY_OPTIONS, PURCHASE_LEDGER_ACTIVITY_OPTIONS } from '../policies';
+import {
+  awaitPaymentIntentUpdate,
+  getPurchaseStateQuery,
+  paymentFailedSignal,
+  paymentSucceededSignal,
+  type PaymentOutcomeSignal,
+  type PurchaseInput,
+  type PurchaseSagaStatus,
+  type PurchaseState,
+} from './contract';
+import { CreditsSagaStatus, CreditsUserId } from '../search-attributes';
+
+const ledger = proxyActivities<PurchaseActivities>(PURCHASE_LEDGER_ACTIVITY_OPTIONS);
+const intents = proxyActivities<PurchaseActivities>(PAYMENT_INTENT_ACTIVITY_OPTIONS);
+const compensations = proxyActivities<PurchaseActivities>(PAYMENT_COMPENSATION_ACTIVITY_OPTIONS);
+
+type PaymentOutcome = { kind: 'succeeded' } | { kind: 'failed'; reason: string } | { kind: 'expired'; reason: string };
+
+/**
+ * The purchase saga: create the provider's payment intent, wait for the payment webhook (passed on
+ * as a signal) up to the payment timeout, then grant the credits, or refund them if the balance cap
+ * refuses them by then. A timed-out intent is cancelled at the provider first; if the payment won
+ * that race, the purchase is delivered after all. Every provider call and ledger step is keyed by
+ * this workflow's id, so a crash anywhere re-runs the same decision and charges, grants or refunds
+ * once.
+ */
+export async function purchaseWorkflow(input: PurchaseInput): Promise<PurchaseState> {
+  return new PurchaseSaga(input).run();
+}
+
+class PurchaseSaga {
+  private readonly state: PurchaseState;
+  private readonly keys: { intent: string; cancelIntent: string; grant: string; refund: string };
+  private readonly outcomes: Array<PaymentOutcomeSignal & { kind: 'succeeded' | 'failed' }> = [];
+  private intentDecided = false;
+
+  constructor(private readonly input: PurchaseInput) {
+    const { workflowId } = workflowInfo();
+    this.keys = { intent: `${workflowId}:intent`, cancelIntent: `${workflowId}:cancel-intent`, grant: `${workflowId}:grant`, refund: `${workflowId}:refund` };
+    this.state = { purchaseId: input.purchaseId, status: 'pending', paymentIntent: null, failureReason: null };
+    setHandler(getPurchaseStateQuery, () => this.state);
+    setHandler(awaitPaymentIntentUpdate, async () => {
+      await condition(() => this.intentDecided);
+      return this.state;
+    });
+    setHandler(paymentSucceededSignal, (signal) => this.receive('succeeded', signal));
+    setHandler(paymentFailedSignal, (signal) => this.receive('failed', signal));
+  }
+
+  async run(): Promise<PurchaseState> {
+    this.enter('pending');
+    const intent = await this.createIntent();
+    if (!intent) return this.state;
+    const outcome = await this.awaitPayment(intent.id);
+    // From here on money may have moved: finish whatever a cancellation request says.
+    return CancellationScope.nonCancellable(async () => {
+      if (outcome.kind !== 'succeeded') return this.end(outcome.kind, outcome.reason);
+      await ledger.markPurchasePaid({ purchaseId: this.input.purchaseId });
+      this.enter('paid');
+      return this.fulfil();
+    });
+  }
+
+  private async createIntent(): Promise<{ id: string; checkoutUrl: string } | null> {
+    try {
+      this.state.paymentIntent = await intents.createPaymentIntent({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.intent });
+      return this.state.paymentIntent;
+    } catch (error) {
+      // Nothing was charged: without an intent there is nothing to pay.
+      await CancellationScope.nonCancellable(() => this.end('failed', `The payment could not be started: ${describe(error)}`));
+      return null;
+    } finally {
+      this.intentDecided = true;
+    }
+  }
+
+  private async awaitPayment(paymentIntentId: string): Promise<PaymentOutcome> {
+    let arrived = false;
+    try {
+      arrived = await condition(() => this.outcomeFor(paymentIntentId) !== undefined, this.input.paymentTimeoutMs);
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      return CancellationScope.nonCancellable(() => this.cancelIntent(paymentIntentId, 'Cancelled before the payment arrived'));
+    }
+    if (!arrived) return this.cancelIntent(paymentIntentId, `No payment within ${this.input.paymentTimeoutMs / 1000} s`);
+    const signal = this.outcomeFor(paymentIntentId)!;
+    return signal.kind === 'succeeded' ? { kind: 'succeeded' } : { kind: 'failed', reason: `Payment failed: ${signal.reason ?? 'declined'}` };
+  }
+
+  /** Cancels the intent at the provider; a payment that got there first is delivered after all. */
+  private async cancelIntent(paymentIntentId: string, reason: string): Promise<PaymentOutcome> {
+    const intent = await compensations.cancelPaymentIntent({ paymentIntentId, idempotencyKey: this.keys.cancelIntent });
+    if (intent.status === 'succeeded') {
+      log.info('The payment arrived as the purchase timed out; delivering it', { purchaseId: this.input.purchaseId });
+      return { kind: 'succeeded' };
+    }
+    if (intent.status === 'failed') return { kind: 'failed', reason: `Payment failed: ${intent.failureReason ?? 'declined'}` };
+    return { kind: 'expired', reason };
+  }
+
+  private async fulfil(): Promise<PurchaseState> {
+    const fulfilment = await ledger.fulfilPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.grant });
+    if (fulfilment.kind === 'fulfilled') return this.enter('fulfilled');
+    const reason = `Refunded: ${fulfilment.requestedCredits} credits would take the balance of ${fulfilment.balanceCredits} above its cap of ${fulfilment.capCredits}`;
+    try {
+      await compensations.refundPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.refund, reason });
+    } catch (refundError) {
+      // Paid, not granted, not refunded: an operator must act. Fail loudly with both causes.
+      log.error('Refund failed', { purchaseId: this.input.purchaseId, reason, error: String(refundError) });
+      this.state.failureReason = reason;
+      throw ApplicationFailure.create({
+        type: 'COMPENSATION_FAILED',
+        message: `Refunding purchase ${this.input.purchaseId} failed after BALANCE_CAP_EXCEEDED`,
+        details: [{ code: 'BALANCE_CAP_EXCEEDED', message: reason }],
+        cause: refundError instanceof Error ? refundError : new Error(String(refundError)),
+        nonRetryable: true,
+      });
+    }
+    this.state.failureReason = reason;
+    return this.enter('refunded');
+  }
+
+  private async end(status: 'failed' | 'expired', reason: string): Promise<PurchaseState> {
+    await ledger.endPurchase({ purchaseId: this.input.purchaseId, status, reason });
+    this.state.failureReason = reason;
+    return this.enter(status);
+  }
+
+  /** Signals are validated here; only the first outcome for our own intent counts. */
+  private receive(kind: 'succeeded' | 'failed', signal: PaymentOutcomeSignal): void {
+    if (!signal || typeof signal.paymentIntentId !== 'string' || typeof signal.eventId !== 'string') {
+      log.warn('Ignoring a malformed payment signal', { purchaseId: this.input.purchaseId });
+      return;
+    }
+    this.outcomes.push({ ...signal, kind });
+  }
+
+  private outcomeFor(paymentIntentId: string) {
+    return this.outcomes.find((outcome) => outcome.paymentIntentId === paymentIntentId);
+  }
+
+  private enter(status: PurchaseSagaStatus): PurchaseState {
+    this.state.status = status;
+    upsertSearchAttributes([
+      { key: CreditsUserId, value: this.input.userId },
+      { key: CreditsSagaStatus, value: status },
+    ]);
+    return this.state;
+  }
+}
+
+function describe(error: unknown): string {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  if (failure instanceof ApplicationFailure) return `${failure.type ?? 'ERROR'}: ${failure.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
