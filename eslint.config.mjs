@@ -3,9 +3,35 @@
 import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
+import { builtinModules} from 'node:module';
+import { readdirSync } from 'node:fs';
 
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
+
+// The layers, lowest first. Imports point down only: api/ and worker/ -> orchestration/ (Temporal
+// clients), activities/ and the workflow contracts -> integrations/ -> domain features -> the ledger
+// core -> platform/. tools/ and test/ sit on top and may import anything.
+const features = readdirSync(new URL('./domain', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'ledger')
+  .map((entry) => entry.name);
+const above = (...layers) => layers.map((layer) => ({ from: `./${layer}`, message: `layers: this folder sits below ${layer}/, which may import it, not the reverse` }));
+const layerZones = [
+  ...above('domain', 'integrations', 'workflows', 'activities', 'orchestration', 'api', 'worker', 'tools').map((zone) => ({ target: './platform', ...zone })),
+  ...above('integrations', 'workflows', 'activities', 'orchestration', 'api', 'worker', 'tools').map((zone) => ({ target: './domain', ...zone })),
+  { target: './domain/ledger', from: './domain', except: ['./ledger'], message: 'layers: the ledger core imports no feature; features call the ledger' },
+  ...features.map((feature) => ({
+    target: `./domain/${feature}`,
+    from: './domain',
+    except: ['./ledger', `./${feature}`],
+    message: `layers: a feature depends only on the ledger and the platform; call the other feature from orchestration/, activities/ or api/`,
+  })),
+  ...above('workflows', 'activities', 'orchestration', 'api', 'worker', 'tools').map((zone) => ({ target: './integrations', ...zone })),
+  ...above('platform', 'integrations', 'orchestration', 'api', 'worker', 'tools').map((zone) => ({ target: './workflows', ...zone })),
+  ...above('orchestration', 'api', 'worker', 'tools').map((zone) => ({ target: './activities', ...zone })),
+  ...above('activities', 'api', 'worker', 'tools').map((zone) => ({ target: './orchestration', ...zone })),
+  ...above('activities', 'worker', 'tools').map((zone) => ({ target: './api', ...zone })),
+  ...above('api', 'tools').map((zone) => ({ target: './worker', ...zone })),
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'generated/**', '.cache/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -22,6 +48,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-cycle': 'error',
+      'import/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones }],
     },
   },
   {
@@ -41,7 +68,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/activities/**', '**/generator/**'], allowTypeImports: true, message: 'Import activities and generator code as types only.' }] },
+        { patterns: [{ group: ['**/activities/**', '**/domain/**'], allowTypeImports: true, message: 'Import activities and domain code as types only.' }] },
       ],
     },
   },

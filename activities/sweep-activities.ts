@@ -3,7 +3,8 @@ import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
-import { expireDueLotsPage, findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../domain/ledger/sweeps';
+import { expireDueLotsPage } from '../domain/ledger/expiration-sweep';
+import { findExpiredHolds, releaseOrphanedHold, type OrphanCandidate } from '../domain/generations/orphan-holds';
 import { refillSubscriptionsPage } from '../domain/subscriptions/subscription-refill';
 import { scanLowCreditPage } from '../domain/notifications/low-credit-scan';
 

@@ -2,7 +2,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin';
 import { campaignActionBody, campaignListQuery, createCampaignBody } from './routes/campaigns';
-import { creditAnalyticsQuery, creditHistoryQuery } from './routes/credits';
+import { creditHistoryQuery } from './http/credit-history';
+import { creditAnalyticsQuery } from './routes/credits';
 import { cancelGenerationBody, createGenerationBody } from './routes/generations';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';

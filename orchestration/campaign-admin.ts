@@ -1,20 +1,24 @@
 import type { Client } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import { CampaignStateConflictError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../platform/errors';
-import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import type { Campaign, CampaignRun } from '../generated/prisma/client';
+import {
+  campaignWithRecentRuns,
+  countCampaignRuns,
+  deleteUnscheduledCampaign,
+  findCampaign,
+  findCampaignByKey,
+  insertCampaign,
+  liveCampaigns,
+  setCampaignStatus,
+  type NewCampaign,
+} from '../domain/campaigns/campaign-store';
+import { recordOperatorAction } from '../domain/operations/operator-audit';
 import { campaignScheduleId, createCampaignSchedule, deleteCampaignSchedule, nextCampaignRuns, pauseCampaignSchedule, resumeCampaignSchedule, type CampaignScheduleConfig } from './campaign-schedule';
-import { segmentToJson, type CampaignSegment } from '../domain/campaigns/segment';
+import { segmentToJson } from '../domain/campaigns/segment';
 
-export interface NewCampaign {
-  name: string;
-  amount: number;
-  creditsExpireAt?: Date;
-  creditLifetimeDays?: number;
-  segment: CampaignSegment;
-  cron?: string;
-  runAt?: Date;
-}
+export type { NewCampaign } from '../domain/campaigns/campaign-store';
 
 interface CampaignAdminDeps {
   prisma: PrismaClient;
@@ -32,40 +36,21 @@ export async function createCampaign(deps: CampaignAdminDeps, request: { adminId
   if (body.runAt && body.runAt <= request.now) throw new ValidationError('body.runAt: must be in the future', { issues: [{ path: 'body.runAt', message: 'must be in the future' }] });
   const requestHash = hashCampaign(body);
   if (request.idempotencyKey) {
-    const existing = await findByKey(deps.prisma, request.adminId, request.idempotencyKey);
+    const existing = await findCampaignByKey(deps.prisma, request.adminId, request.idempotencyKey);
     if (existing) return { campaign: await replay(deps, existing, requestHash, request.idempotencyKey), created: false };
   }
   const id = randomUUID();
-  let campaign: Campaign;
-  try {
-    campaign = await deps.prisma.campaign.create({
-      data: {
-        id,
-        name: body.name,
-        amountCredits: body.amount,
-        creditsExpireAt: body.creditsExpireAt ?? null,
-        creditLifetimeDays: body.creditLifetimeDays ?? null,
-        segment: segmentToJson(body.segment),
-        cron: body.cron ?? null,
-        runAt: body.runAt ?? null,
-        scheduleId: campaignScheduleId(deps.config, id),
-        createdBy: `admin:${request.adminId}`,
-        idempotencyKey: request.idempotencyKey ?? null,
-        requestHash,
-      },
-    });
-  } catch (error) {
+  const campaign = await insertCampaign(deps.prisma, { id, campaign: body, scheduleId: campaignScheduleId(deps.config, id), adminId: request.adminId, idempotencyKey: request.idempotencyKey, requestHash });
+  if (!campaign) {
     // Two submits with one key at the same moment: the loser answers with the winner's campaign.
-    if (request.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      const existing = await findByKey(deps.prisma, request.adminId, request.idempotencyKey);
-      if (existing) return { campaign: await replay(deps, existing, requestHash, request.idempotencyKey), created: false };
-    }
-    throw error;
+    const winner = await findCampaignByKey(deps.prisma, request.adminId, request.idempotencyKey!);
+    if (!winner) throw new Error(`campaign with key ${request.idempotencyKey} vanished after a unique violation`);
+    return { campaign: await replay(deps, winner, requestHash, request.idempotencyKey!), created: false };
   }
   try {
     await createCampaignSchedule(deps.temporal, deps.config, campaign);
   } catch (error) {
-    await deps.prisma.campaign.delete({ where: { id } });
+    await deleteUnscheduledCampaign(deps.prisma, id);
     throw error;
   }
   await audit(deps.prisma, request.adminId, 'campaign.create', id, `Created campaign ${body.name}`, 'accepted', { amount: body.amount, segment: segmentToJson(body.segment), cron: body.cron ?? null, runAt: body.runAt?.toISOString() ?? null });
@@ -78,9 +63,7 @@ async function replay(deps: CampaignAdminDeps, existing: Campaign, requestHash: 
   return existing;
 }
 
-function findByKey(prisma: PrismaClient, adminId: string, idempotencyKey: string): Promise<Campaign | null> {
-  return prisma.campaign.findUnique({ where: { createdBy_idempotencyKey: { createdBy: `admin:${adminId}`, idempotencyKey } } });
-}
+
 
 function hashCampaign(body: NewCampaign): string {
   const canonical = JSON.stringify([body.name, body.amount, body.creditsExpireAt?.toISOString() ?? null, body.creditLifetimeDays ?? null, segmentToJson(body.segment), body.cron ?? null, body.runAt?.toISOString() ?? null]);
@@ -102,7 +85,7 @@ const ALLOWED_FROM: Record<CampaignAction, ReadonlyArray<Campaign['status']>> = 
  * Asking for the state a campaign is already in changes nothing and is not an error.
  */
 export async function changeCampaignState(deps: CampaignAdminDeps, request: { campaignId: string; action: CampaignAction; adminId: string; reason: string; now: Date }): Promise<Campaign> {
-  const campaign = await deps.prisma.campaign.findUnique({ where: { id: request.campaignId } });
+  const campaign = await findCampaign(deps.prisma, request.campaignId);
   if (!campaign) throw new NotFoundError('Campaign', request.campaignId);
   const target = TARGET_STATUS[request.action];
   if (campaign.status === target) return campaign;
@@ -114,10 +97,10 @@ export async function changeCampaignState(deps: CampaignAdminDeps, request: { ca
   if (request.action === 'pause') await pauseCampaignSchedule(deps.temporal, deps.config, campaign.id, note);
   if (request.action === 'delete') await deleteCampaignSchedule(deps.temporal, deps.config, campaign.id);
   if (request.action === 'resume') {
-    const missedOneOff = campaign.runAt !== null && campaign.runAt <= request.now && (await deps.prisma.campaignRun.count({ where: { campaignId: campaign.id } })) === 0;
+    const missedOneOff = campaign.runAt !== null && campaign.runAt <= request.now && (await countCampaignRuns(deps.prisma, campaign.id)) === 0;
     await resumeCampaignSchedule(deps.temporal, deps.config, campaign.id, note, missedOneOff);
   }
-  const updated = await deps.prisma.campaign.update({ where: { id: campaign.id }, data: { status: target } });
+  const updated = await setCampaignStatus(deps.prisma, campaign.id, target);
   await audit(deps.prisma, request.adminId, `campaign.${request.action}`, campaign.id, request.reason, 'accepted', null);
   return updated;
 }
@@ -129,7 +112,7 @@ export async function changeCampaignState(deps: CampaignAdminDeps, request: { ca
  * back paused; a one-off whose moment passed without a run runs now.
  */
 export async function restoreCampaignSchedules(deps: CampaignAdminDeps, now: Date): Promise<string[]> {
-  const live = await deps.prisma.campaign.findMany({ where: { status: { in: ['active', 'paused'] } }, include: { _count: { select: { runs: true } } }, orderBy: { createdAt: 'asc' } });
+  const live = await liveCampaigns(deps.prisma);
   const restored: string[] = [];
   for (const campaign of live) {
     if (!(await createCampaignSchedule(deps.temporal, deps.config, campaign, { paused: campaign.status === 'paused' }))) continue;
@@ -142,14 +125,12 @@ export async function restoreCampaignSchedules(deps: CampaignAdminDeps, now: Dat
 }
 
 export async function readCampaign(deps: CampaignAdminDeps, campaignId: string): Promise<{ campaign: Campaign; runs: CampaignRun[]; nextRunsAt: Date[] }> {
-  const campaign = await deps.prisma.campaign.findUnique({ where: { id: campaignId }, include: { runs: { orderBy: { startedAt: 'desc' }, take: 20 } } });
+  const campaign = await campaignWithRecentRuns(deps.prisma, campaignId);
   if (!campaign) throw new NotFoundError('Campaign', campaignId);
   const nextRunsAt = campaign.status === 'active' ? await nextCampaignRuns(deps.temporal, deps.config, campaign.id) : [];
   return { campaign, runs: campaign.runs, nextRunsAt };
 }
 
-async function audit(prisma: PrismaClient, adminId: string, action: string, campaignId: string, reason: string, outcome: 'accepted' | 'refused', details: Prisma.InputJsonObject | null): Promise<void> {
-  await prisma.operatorAuditEntry.create({
-    data: { actor: `admin:${adminId}`, action, targetType: 'campaign', targetId: campaignId, reason, outcome, details: details ?? undefined },
-  });
+function audit(prisma: PrismaClient, adminId: string, action: string, campaignId: string, reason: string, outcome: 'accepted' | 'refused', details: Prisma.InputJsonObject | null): Promise<void> {
+  return recordOperatorAction(prisma, { actor: `admin:${adminId}`, action, targetType: 'campaign', targetId: campaignId, reason, outcome, details });
 }

@@ -4,7 +4,8 @@ import type { Config } from '../platform/config';
 import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError } from '../platform/errors';
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../domain/generations/generator';
-import { findUserGeneration, recordGenerationRequest } from '../domain/generations/generation-store';
+import { findGeneration, findUserGeneration, recordGenerationRequest } from '../domain/generations/generation-store';
+import { readAvailableCredits } from '../domain/ledger/credit-summary';
 import type { CreditsMetrics } from '../platform/metrics';
 import { priceGenerationCredits } from '../domain/generations/pricing';
 import {
@@ -122,11 +123,9 @@ export class GenerationService {
       // its row, has the answer.
       const state = await this.queryState(handle.workflowId);
       if (state?.reservation) return state.reservation;
-      const row = await this.deps.prisma.generation.findUniqueOrThrow({ where: { id: generation.id } });
+      const row = await findGeneration(this.deps.prisma, generation.id);
       if (row.failureCode !== 'INSUFFICIENT_CREDITS') return { accepted: true };
-      const account = await this.deps.prisma.creditAccount.findUnique({ where: { userId: row.userId } });
-      const availableCredits = account ? account.balanceCredits - account.reservedCredits : 0;
-      return { accepted: false, requiredCredits: row.estimatedCostCredits, availableCredits };
+      return { accepted: false, requiredCredits: row.estimatedCostCredits, availableCredits: await readAvailableCredits(this.deps.prisma, row.userId) };
     }
   }
 

@@ -8,7 +8,8 @@ import { admitPurchase } from '../domain/purchases/purchase-grant';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
-import { findUserPurchase, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
+import { findWebhookEvent, recordWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
+import { findPurchase, findPurchaseForPayment, findUserPurchase, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
 import {
   awaitPaymentIntentUpdate,
   paymentFailedSignal,
@@ -62,7 +63,7 @@ export class PurchaseService {
     // A replay starts the saga too: the first request may have ended between the row and the start.
     const handle = await this.startOrFind(purchase);
     if (purchase.status === 'pending' && !purchase.providerPaymentId) await this.awaitIntent(handle);
-    return { purchase: purchaseView(await this.deps.prisma.purchase.findUniqueOrThrow({ where: { id: purchase.id } })), created };
+    return { purchase: purchaseView(await findPurchase(this.deps.prisma, purchase.id)), created };
   }
 
   async get(userId: string, id: string): Promise<PurchaseView> {
@@ -79,28 +80,21 @@ export class PurchaseService {
    * unprocessed and the provider's retry signals again; the saga acts on the first outcome only.
    */
   async receiveWebhook(event: PaymentWebhookEvent): Promise<{ received: true; duplicate: boolean; outcome: WebhookOutcome }> {
-    const seen = await this.deps.prisma.paymentWebhookEvent.findUnique({ where: { eventId: event.id } });
+    const seen = await findWebhookEvent(this.deps.prisma, event.id);
     if (seen && (seen.processedAt !== null || seen.outcome !== 'signalled')) return { received: true, duplicate: true, outcome: seen.outcome as WebhookOutcome };
     const purchase = await this.purchaseOf(event);
     let outcome = classify(event, purchase);
     if (!seen) {
-      await this.deps.prisma.paymentWebhookEvent.createMany({
-        data: [{ eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, purchaseId: purchase?.id ?? null, outcome, payload: event }],
-        skipDuplicates: true,
-      });
+      await recordWebhookEvent(this.deps.prisma, { eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, purchaseId: purchase?.id ?? null, outcome, payload: event });
     }
     if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
-    await this.deps.prisma.paymentWebhookEvent.update({ where: { eventId: event.id }, data: { outcome, processedAt: this.deps.clock.now() } });
+    await settleWebhookEvent(this.deps.prisma, event.id, outcome, this.deps.clock.now());
     if (outcome !== 'signalled') this.deps.logWarning?.('payment webhook event ignored', { eventId: event.id, type: event.type, outcome });
     return { received: true, duplicate: false, outcome };
   }
 
-  private async purchaseOf(event: PaymentWebhookEvent): Promise<Purchase | null> {
-    const byIntent = await this.deps.prisma.purchase.findUnique({ where: { providerPaymentId: event.data.paymentIntentId } });
-    if (byIntent) return byIntent;
-    // The intent's id is saved after the provider answers; an event can overtake that save.
-    const purchaseId = event.data.purchaseId;
-    return purchaseId && /^[0-9a-f-]{36}$/i.test(purchaseId) ? this.deps.prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
+  private purchaseOf(event: PaymentWebhookEvent): Promise<Purchase | null> {
+    return findPurchaseForPayment(this.deps.prisma, event.data.paymentIntentId, event.data.purchaseId);
   }
 
   private async signal(purchase: Purchase, event: PaymentWebhookEvent): Promise<WebhookOutcome> {

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { NotFoundError, SagaActionRefusedError } from '../platform/errors';
 import type { PrismaClient } from '../generated/prisma/client';
+import { recordOperatorAction } from '../domain/operations/operator-audit';
 import { cancelGenerationUpdate, retryGenerationStepUpdate, type GenerationState } from '../workflows/generation/contract';
 
 export type SagaAction = 'cancel' | 'retry-step';
@@ -48,8 +49,6 @@ function refusalReason(error: unknown): { code: string; message: string } {
   return { code: type ?? 'REFUSED', message };
 }
 
-async function audit(prisma: PrismaClient, request: SagaActionRequest, actor: string, outcome: string, details: object | null): Promise<void> {
-  await prisma.operatorAuditEntry.create({
-    data: { actor, action: `saga.${request.action}`, targetType: 'saga', targetId: request.workflowId, reason: request.reason, outcome, details: details ?? undefined },
-  });
+function audit(prisma: PrismaClient, request: SagaActionRequest, actor: string, outcome: string, details: Record<string, string> | null): Promise<void> {
+  return recordOperatorAction(prisma, { actor, action: `saga.${request.action}`, targetType: 'saga', targetId: request.workflowId, reason: request.reason, outcome, details });
 }

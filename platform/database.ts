@@ -11,3 +11,8 @@ export function createPrismaClient(options: { databaseUrl: string; poolSize: num
   const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize });
   return new PrismaClient({ adapter });
 }
+
+/** Resolves when the database answers a trivial query (the readiness probe). */
+export async function pingDatabase(prisma: PrismaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`;
+}

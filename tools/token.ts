@@ -1,5 +1,6 @@
 import { loadConfig } from '../platform/config';
-import { userIdSchema, signAccessToken } from '../api/auth/tokens';
+import { signAccessToken } from '../api/auth/tokens';
+import { userIdSchema } from '../domain/ledger/user-id';
 
 // `npm run token -- <userId> [--admin]`: prints a bearer token signed with AUTH_JWT_SECRET.
 async function main(): Promise<void> {

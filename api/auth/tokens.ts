@@ -2,6 +2,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../../platform/config';
 import { UnauthenticatedError } from '../../platform/errors';
+import { userIdSchema } from '../../domain/ledger/user-id';
 
 export type Role = 'user' | 'admin';
 
@@ -10,9 +11,6 @@ export interface Principal {
   role: Role;
 }
 
-// User ids are the app's own; we accept the characters ids are made of and nothing that could
-// smuggle structure into keys, logs or workflow ids.
-export const userIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:@-]+$/, 'user id has unexpected characters');
 
 const claimsSchema = z.object({
   sub: userIdSchema,

@@ -8,13 +8,15 @@ import { findSagas, visibilityQuery } from '../../orchestration/find-sagas';
 import { runSagaAction } from '../../orchestration/saga-actions';
 import type { CreditsMetrics } from '../../platform/metrics';
 import { adjustCredits } from '../../domain/ledger/adjust';
+import { operatorActionsOn } from '../../domain/operations/operator-audit';
+import { setSubscriptionPlan } from '../../domain/subscriptions/subscription-store';
 import type { Clock } from '../../platform/clock';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf, requireAdmin } from '../auth/authenticate';
-import { userIdSchema } from '../auth/tokens';
+import { userIdSchema } from '../../domain/ledger/user-id';
 import { parseOrThrow } from '../http/validation';
-import { creditHistoryQuery, historyPage } from './credits';
-import { idempotencyKeyHeader } from './generations';
+import { creditHistoryQuery, historyPage } from '../http/credit-history';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const adjustmentBody = z
   .object({
@@ -79,8 +81,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
   router.put('/admin/users/:id/subscription', async (req, res) => {
     const { id } = parseOrThrow(userParams, req.params, 'params');
     const body = parseOrThrow(subscriptionBody, req.body, 'body');
-    const subscription = await deps.prisma.subscription.upsert({ where: { userId: id }, create: { userId: id, ...body }, update: body });
-    res.json({ userId: id, planCredits: subscription.planCredits, renewalDay: subscription.renewalDay, active: subscription.active });
+    res.json(await setSubscriptionPlan(deps.prisma, id, body));
   });
 
   router.get('/admin/users/:id/credit-history', async (req, res) => {
@@ -109,8 +110,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
 
   router.get('/admin/sagas/:workflowId/audit', async (req, res) => {
     const { workflowId } = parseOrThrow(sagaParams, req.params, 'params');
-    const entries = await deps.prisma.operatorAuditEntry.findMany({ where: { targetType: 'saga', targetId: workflowId }, orderBy: { id: 'asc' } });
-    res.json({ items: entries.map((entry) => ({ actor: entry.actor, action: entry.action, reason: entry.reason, outcome: entry.outcome, createdAt: entry.createdAt.toISOString() })) });
+    res.json({ items: await operatorActionsOn(deps.prisma, 'saga', workflowId) });
   });
 
   return router;

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import type { Config } from '../../platform/config';
 import type { Campaign, CampaignRun, PrismaClient } from '../../generated/prisma/client';
 import { changeCampaignState, createCampaign, readCampaign, type CampaignAction } from '../../orchestration/campaign-admin';
+import { listCampaigns } from '../../domain/campaigns/campaign-store';
 import { campaignSegmentSchema } from '../../domain/campaigns/segment';
 import { webUiNamespaceUrl } from '../../orchestration/web-ui';
 import type { Clock } from '../../platform/clock';
 import { principalOf, requireAdmin } from '../auth/authenticate';
 import { parseOrThrow } from '../http/validation';
-import { idempotencyKeyHeader } from './generations';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const createCampaignBody = z
   .object({
@@ -55,7 +56,7 @@ export function campaignRoutes(deps: { prisma: PrismaClient; temporal: Client; c
 
   router.get('/admin/campaigns', async (req, res) => {
     const query = parseOrThrow(campaignListQuery, req.query, 'query');
-    const campaigns = await deps.prisma.campaign.findMany({ where: query.status ? { status: query.status } : {}, orderBy: { createdAt: 'desc' }, take: query.limit });
+    const campaigns = await listCampaigns(deps.prisma, query);
     res.json({ items: campaigns.map(view) });
   });
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_ITEMS_PER_GENERATION } from '../../domain/generations/pricing';
 import { principalOf } from '../auth/authenticate';
 import type { GenerationService } from '../../orchestration/generation-service';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 import { parseOrThrow } from '../http/validation';
 
 // Enough for a chapter of notes; longer inputs belong in a document pipeline, not one request.
@@ -19,14 +20,6 @@ export const createGenerationBody = z
       .strict(),
   })
   .strict();
-
-// Printable ASCII, bounded: the key becomes part of a workflow id.
-export const idempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'Idempotency-Key must be printable ASCII without spaces')
-  .optional();
 
 export const generationIdParams = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/) }).strict();
 

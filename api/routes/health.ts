@@ -1,13 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { PrismaClient } from '../../generated/prisma/client';
+import { pingDatabase } from '../../platform/database';
 
 /** Liveness and readiness in one: 200 when Postgres and Temporal both answer, 503 otherwise. */
 export function healthRoutes(deps: { prisma: PrismaClient; temporal: Client }): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
     const [database, temporal] = await Promise.all([
-      check(() => deps.prisma.$queryRaw`SELECT 1`),
+      check(() => pingDatabase(deps.prisma)),
       check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
     ]);
     const healthy = database === 'ok' && temporal === 'ok';

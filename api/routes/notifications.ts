@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '../../platform/errors';
+import { listNotifications, markNotificationRead } from '../../domain/notifications/notification-store';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
 import { principalOf } from '../auth/authenticate';
@@ -15,22 +15,12 @@ export function notificationRoutes(deps: { prisma: PrismaClient; clock: Clock })
 
   router.get('/users/me/notifications', async (req, res) => {
     const query = parseOrThrow(notificationListQuery, req.query, 'query');
-    const rows = await deps.prisma.notification.findMany({
-      where: { userId: principalOf(res).userId, ...(query.unread === 'true' ? { readAt: null } : {}) },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: query.limit,
-    });
-    res.json({ items: rows.map((row) => ({ id: row.id, kind: row.kind, payload: row.payload, createdAt: row.createdAt.toISOString(), readAt: row.readAt?.toISOString() ?? null })) });
+    res.json({ items: await listNotifications(deps.prisma, principalOf(res).userId, { unreadOnly: query.unread === 'true', limit: query.limit }) });
   });
 
   router.post('/users/me/notifications/:id/read', async (req, res) => {
     const { id } = parseOrThrow(notificationParams, req.params, 'params');
-    const userId = principalOf(res).userId;
-    // Scoped to the caller: another user's notification is simply not found.
-    const updated = await deps.prisma.notification.updateMany({ where: { id, userId, readAt: null }, data: { readAt: deps.clock.now() } });
-    const row = await deps.prisma.notification.findFirst({ where: { id, userId } });
-    if (!row) throw new NotFoundError('Notification', id);
-    res.json({ id, readAt: row.readAt?.toISOString() ?? null, changed: updated.count === 1 });
+    res.json(await markNotificationRead(deps.prisma, principalOf(res).userId, id, deps.clock.now()));
   });
 
   return router;

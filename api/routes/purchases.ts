@@ -5,7 +5,7 @@ import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/cred
 import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
 import { parseOrThrow } from '../http/validation';
-import { idempotencyKeyHeader } from './generations';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const createPurchaseBody = z.object({ packageId: z.enum(CREDIT_PACKAGE_IDS) }).strict();
 

@@ -8,10 +8,10 @@ import type { Clock } from '../../platform/clock';
 import { transferCredits } from '../../domain/ledger/transfer';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf } from '../auth/authenticate';
-import { userIdSchema } from '../auth/tokens';
+import { userIdSchema } from '../../domain/ledger/user-id';
 import { parseOrThrow } from '../http/validation';
 import type { CreditsMetrics } from '../../platform/metrics';
-import { idempotencyKeyHeader } from './generations';
+import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const createTransferBody = z
   .object({

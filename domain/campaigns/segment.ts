@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userIdSchema } from '../../api/auth/tokens';
+import { userIdSchema } from '../ledger/user-id';
 import { Prisma } from '../../generated/prisma/client';
 
 /**

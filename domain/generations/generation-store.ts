@@ -79,3 +79,7 @@ export async function markGenerationEnded(
     },
   });
 }
+
+export function findGeneration(prisma: PrismaClient, id: string): Promise<Generation> {
+  return prisma.generation.findUniqueOrThrow({ where: { id } });
+}

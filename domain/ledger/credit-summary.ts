@@ -33,3 +33,9 @@ export async function readCreditSummary(prisma: PrismaClient, userId: string, no
     nextExpiry,
   };
 }
+
+/** What the user can spend right now (balance less holds); 0 for a user with no account yet. */
+export async function readAvailableCredits(prisma: PrismaClient, userId: string): Promise<number> {
+  const account = await prisma.creditAccount.findUnique({ where: { userId }, select: { balanceCredits: true, reservedCredits: true } });
+  return account ? account.balanceCredits - account.reservedCredits : 0;
+}

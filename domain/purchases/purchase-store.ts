@@ -91,3 +91,18 @@ export function purchaseView(purchase: Purchase): PurchaseView {
     completedAt: purchase.completedAt?.toISOString() ?? null,
   };
 }
+
+export function findPurchase(prisma: PrismaClient, id: string): Promise<Purchase> {
+  return prisma.purchase.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * The purchase a provider event is about: by the payment intent's id, or, since that id is saved
+ * only after the provider answers and an event can overtake the save, by the purchase id the
+ * intent carries.
+ */
+export async function findPurchaseForPayment(prisma: PrismaClient, paymentIntentId: string, purchaseId: string | null | undefined): Promise<Purchase | null> {
+  const byIntent = await prisma.purchase.findUnique({ where: { providerPaymentId: paymentIntentId } });
+  if (byIntent) return byIntent;
+  return purchaseId && /^[0-9a-f-]{36}$/i.test(purchaseId) ? prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
+}

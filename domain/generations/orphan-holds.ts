@@ -1,28 +1,13 @@
 import type { PrismaClient } from '../../generated/prisma/client';
-import { lockAccountById } from './account-lock';
-import { closeReservation } from './close-reservation';
-import { expireDueLots } from './expire-lots';
-import { markGenerationEnded } from '../generations/generation-store';
-import { inLedgerTransaction } from './transaction';
+import { closeReservation } from '../ledger/close-reservation';
+import { inLedgerTransaction } from '../ledger/transaction';
+import { markGenerationEnded } from './generation-store';
 
 /**
- * The scheduled sweeps' ledger side. Each works on one page of rows in id order and is safe to
- * repeat: expiring a lot is keyed `expire:<lotId>`, releasing an orphan uses the saga's own release
- * key, so an overlapping or retried sweep changes nothing twice.
+ * The orphan sweeper's side: holds past their safety-net expiry whose generation saga closed without
+ * settling them. Releasing one uses the saga's own release key, so the saga and the sweeper can
+ * never both apply, and the generation is marked ended in the same transaction.
  */
-export async function expireDueLotsPage(prisma: PrismaClient, options: { afterAccountId: string | null; pageSize: number; at: Date }): Promise<{ lastAccountId: string | null; accounts: number; expiredCredits: number }> {
-  const accounts = await prisma.$queryRaw<Array<{ account_id: string }>>`
-    SELECT DISTINCT account_id::text FROM credit_lots
-    WHERE remaining_credits > 0 AND expires_at <= ${options.at}
-      AND (${options.afterAccountId}::uuid IS NULL OR account_id > ${options.afterAccountId}::uuid)
-    ORDER BY account_id LIMIT ${options.pageSize}`;
-  let expiredCredits = 0;
-  for (const { account_id: accountId } of accounts) {
-    expiredCredits += await inLedgerTransaction(prisma, async (tx) => expireDueLots(tx, await lockAccountById(tx, accountId), options.at, 'system:expiration-sweep'));
-  }
-  return { lastAccountId: accounts[accounts.length - 1]?.account_id ?? null, accounts: accounts.length, expiredCredits };
-}
-
 export interface OrphanCandidate {
   reservationId: string;
   workflowId: string;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client';
+import { JournalEntryType } from '../../generated/prisma/enums';
+import { readHistory, type HistoryEntry } from '../../domain/ledger/history';
+import { ValidationError } from '../../platform/errors';
+
+/** The credit-history page's query and answer, shared by the user's and the admin's history routes. */
+export const creditHistoryQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(64).optional(),
+    // Comma-separated: ?type=capture,release
+    type: z
+      .string()
+      .transform((value) => value.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(Object.values(JournalEntryType) as [JournalEntryType, ...JournalEntryType[]])))
+      .optional(),
+    reason: z.string().max(200).optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+  })
+  .strict();
+
+export async function historyPage(prisma: PrismaClient, userId: string, query: z.infer<typeof creditHistoryQuery>, options: { includeActor?: boolean } = {}) {
+  const page = await readHistory(prisma, {
+    userId,
+    limit: query.limit,
+    beforeId: query.cursor ? decodeCursor(query.cursor) : undefined,
+    types: query.type,
+    reason: query.reason,
+    from: query.from,
+    to: query.to,
+  });
+  return {
+    items: page.entries.map((entry) => ({ ...historyItem(entry), ...(options.includeActor ? { actor: entry.actor } : {}) })),
+    nextCursor: page.nextBeforeId === null ? null : encodeCursor(page.nextBeforeId),
+  };
+}
+
+function historyItem(entry: HistoryEntry) {
+  return {
+    id: entry.id.toString(),
+    type: entry.type,
+    // Signed change to the balance, and to what the user can spend right now.
+    amount: entry.amountCredits,
+    availableChange: entry.amountCredits - entry.reservedDeltaCredits,
+    balanceAfter: entry.balanceAfterCredits,
+    availableAfter: entry.balanceAfterCredits - entry.reservedAfterCredits,
+    reason: entry.reason,
+    relatedType: entry.relatedType,
+    relatedId: entry.relatedId,
+    createdAt: entry.createdAt.toISOString(),
+  };
+}
+
+// Cursors are opaque to clients so the paging scheme can change without breaking them.
+function encodeCursor(id: bigint): string {
+  return Buffer.from(`j:${id.toString()}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): bigint {
+  const decoded = Buffer.from(cursor, 'base64url').toString();
+  const match = /^j:(\d{1,19})$/.exec(decoded);
+  if (!match?.[1]) throw new ValidationError('cursor is not one this API returned', { cursor });
+  return BigInt(match[1]);
+}
