@@ -1,7 +1,7 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { Config } from '../platform/config';
 import { ValidationError } from '../platform/errors';
-import type { CampaignGrantInput } from '../workflows/campaign/workflow';
+import { scheduledWorkflow } from './scheduled-workflow';
 
 export type CampaignScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'CAMPAIGN_PAGE_SIZE'>;
 
@@ -33,14 +33,7 @@ function specOf(campaign: ScheduledCampaign): ScheduleSpec {
  */
 export async function createCampaignSchedule(client: Client, config: CampaignScheduleConfig, campaign: ScheduledCampaign, options: { paused?: boolean } = {}): Promise<boolean> {
   const scheduleId = campaignScheduleId(config, campaign.id);
-  const args: [CampaignGrantInput] = [{ campaignId: campaign.id, pageSize: config.CAMPAIGN_PAGE_SIZE }];
-  const action: ScheduleOptionsStartWorkflowAction<never> = {
-    type: 'startWorkflow',
-    workflowType: 'campaignGrantWorkflow',
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: scheduleId,
-    args: args as never,
-  };
+  const action = scheduledWorkflow('campaignGrantWorkflow', { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: scheduleId, args: [{ campaignId: campaign.id, pageSize: config.CAMPAIGN_PAGE_SIZE }] });
   try {
     await client.schedule.create({
       scheduleId,

@@ -1,22 +1,28 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { Config } from '../platform/config';
+import { scheduledWorkflow } from './scheduled-workflow';
 
 type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE'>;
 
 interface RecurringJob {
   scheduleId: string;
   cron: string;
-  workflowType: string;
-  args: unknown[];
+  action: ScheduleOptionsAction;
 }
 
 export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
+  const job = (name: string, cron: string, action: (where: { taskQueue: string; workflowId: string }) => ScheduleOptionsAction): RecurringJob => {
+    const scheduleId = `${config.SCHEDULE_ID_PREFIX}-${name}`;
+    // The Schedule's id is the workflow id too, so a run in flight is found by the Schedule's name.
+    return { scheduleId, cron, action: action({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: scheduleId }) };
+  };
+  const page = { pageSize: config.SWEEP_PAGE_SIZE };
   return [
-    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-expiration-sweep`, cron: config.EXPIRATION_SWEEP_CRON, workflowType: 'expirationSweepWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
-    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-orphan-sweep`, cron: config.ORPHAN_SWEEP_CRON, workflowType: 'orphanSweepWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
-    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-subscription-refill`, cron: config.SUBSCRIPTION_REFILL_CRON, workflowType: 'subscriptionRefillWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
-    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-low-credit-scan`, cron: config.LOW_CREDIT_SCAN_CRON, workflowType: 'lowCreditScanWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
-    { scheduleId: `${config.SCHEDULE_ID_PREFIX}-notification-relay`, cron: config.NOTIFICATION_RELAY_CRON, workflowType: 'notificationRelayWorkflow', args: [{ pageSize: config.SWEEP_PAGE_SIZE }] },
+    job('expiration-sweep', config.EXPIRATION_SWEEP_CRON, (where) => scheduledWorkflow('expirationSweepWorkflow', { ...where, args: [page] })),
+    job('orphan-sweep', config.ORPHAN_SWEEP_CRON, (where) => scheduledWorkflow('orphanSweepWorkflow', { ...where, args: [page] })),
+    job('subscription-refill', config.SUBSCRIPTION_REFILL_CRON, (where) => scheduledWorkflow('subscriptionRefillWorkflow', { ...where, args: [page] })),
+    job('low-credit-scan', config.LOW_CREDIT_SCAN_CRON, (where) => scheduledWorkflow('lowCreditScanWorkflow', { ...where, args: [page] })),
+    job('notification-relay', config.NOTIFICATION_RELAY_CRON, (where) => scheduledWorkflow('notificationRelayWorkflow', { ...where, args: [page] })),
   ];
 }
 
@@ -31,13 +37,7 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
 export async function applySchedules(client: Client, config: ScheduleConfig): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const applied = [];
   for (const job of recurringJobs(config)) {
-    const action: ScheduleOptionsStartWorkflowAction<never> = {
-      type: 'startWorkflow',
-      workflowType: job.workflowType,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: job.scheduleId,
-      args: job.args as never,
-    };
+    const { action } = job;
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } as const;
     try {
       await client.schedule.create({ scheduleId: job.scheduleId, spec: { cronExpressions: [job.cron] }, action, policies });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { restoreCampaignSchedules } from '../../orchestration/campaign-admin';
 import { backfillPage } from '../../domain/backfill/backfill-page';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
-import type { CampaignGrantResult } from '../../workflows/campaign/workflow';
+import type { CampaignGrantResult } from '../../workflows/campaign/contract';
 import { apiAs } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { triggerScheduleRuns } from '../support/schedules';

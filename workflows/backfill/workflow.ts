@@ -1,6 +1,7 @@
 import { continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BackfillActivities } from '../../activities/backfill-activities';
 import { BACKFILL_ACTIVITY_OPTIONS } from '../policies';
+import { runPages } from '../paged-run';
 import { getBackfillProgressQuery, type BackfillInput, type BackfillProgress } from './contract';
 
 const backfill = proxyActivities<BackfillActivities>(BACKFILL_ACTIVITY_OPTIONS);
@@ -23,24 +24,26 @@ export async function migrationBackfillWorkflow(input: BackfillInput): Promise<B
   };
   setHandler(getBackfillProgressQuery, () => progress);
 
-  for (let page = 0; page < input.pagesPerRun; page += 1) {
-    const result = await backfill.backfillUserPage({
-      afterUserId: progress.lastUserId,
-      pageSize: input.pageSize,
-      grantCredits: input.grantCredits,
-      backfillId: progress.backfillId,
-    });
-    if (result.scannedUsers === 0) {
+  return runPages({
+    cursor: progress.lastUserId,
+    pagesPerRun: input.pagesPerRun,
+    async page(afterUserId) {
+      const result = await backfill.backfillUserPage({ afterUserId, pageSize: input.pageSize, grantCredits: input.grantCredits, backfillId: progress.backfillId });
+      // Users are read until a page finds none, so users who signed up meanwhile are not missed.
+      if (result.scannedUsers === 0) return null;
+      progress.scannedUsers += result.scannedUsers;
+      progress.grantedUsers += result.grantedUsers;
+      progress.lastUserId = result.lastUserId;
+      progress.pages += 1;
+      // Users who signed up during the backfill are scanned too; the total grows to match.
+      progress.totalUsers = Math.max(progress.totalUsers, progress.scannedUsers);
+      if (input.pauseBetweenPagesMs > 0) await sleep(input.pauseBetweenPagesMs);
+      return progress.lastUserId;
+    },
+    finish: () => {
       progress.done = true;
       return progress;
-    }
-    progress.scannedUsers += result.scannedUsers;
-    progress.grantedUsers += result.grantedUsers;
-    progress.lastUserId = result.lastUserId;
-    progress.pages += 1;
-    // Users who signed up during the backfill are scanned too; the total grows to match.
-    progress.totalUsers = Math.max(progress.totalUsers, progress.scannedUsers);
-    if (input.pauseBetweenPagesMs > 0) await sleep(input.pauseBetweenPagesMs);
-  }
-  return continueAsNew<typeof migrationBackfillWorkflow>({ ...input, progress });
+    },
+    continueAfter: () => continueAsNew<typeof migrationBackfillWorkflow>({ ...input, progress }),
+  });
 }

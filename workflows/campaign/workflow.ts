@@ -1,22 +1,13 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities/campaign-activities';
-import type { CampaignRunHandle, CampaignRunTotals } from '../../domain/campaigns/campaign-runs';
 import { CAMPAIGN_ACTIVITY_OPTIONS } from '../policies';
+import { nextKey, runPages } from '../paged-run';
+import type { CampaignGrantInput, CampaignGrantResult } from './contract';
 
 const campaigns = proxyActivities<CampaignActivities>(CAMPAIGN_ACTIVITY_OPTIONS);
 
 // Pages per run before continue-as-new: a campaign over a million users keeps a small history.
 const PAGES_PER_RUN = 100;
-
-export interface CampaignGrantInput {
-  campaignId: string;
-  pageSize: number;
-  // Carried across continue-as-new.
-  run?: CampaignRunHandle;
-  afterUserId?: string | null;
-}
-
-export type CampaignGrantResult = ({ outcome: 'granted' | 'stopped' } & CampaignRunTotals) | { outcome: 'skipped'; campaignStatus: string };
 
 /**
  * One run of a campaign's Schedule: grants the campaign's amount to every user of its segment,
@@ -30,14 +21,21 @@ export async function campaignGrantWorkflow(input: CampaignGrantInput): Promise<
     if (start.state === 'skipped') return { outcome: 'skipped', campaignStatus: start.campaignStatus };
     run = { runId: start.runId, runKey: start.runKey, startedAt: start.startedAt };
   }
-  let afterUserId = input.afterUserId ?? null;
-  for (let page = 0; page < PAGES_PER_RUN; page += 1) {
-    const result = await campaigns.grantCampaignPage({ campaignId: input.campaignId, run, afterUserId, pageSize: input.pageSize });
-    if (result.state === 'stopped') return { outcome: 'stopped', ...(await campaigns.finishCampaignRun({ campaignId: input.campaignId, runId: run.runId })) };
-    if (result.scannedUsers < input.pageSize || result.lastUserId === null) {
-      return { outcome: 'granted', ...(await campaigns.finishCampaignRun({ campaignId: input.campaignId, runId: run.runId })) };
-    }
-    afterUserId = result.lastUserId;
-  }
-  return continueAsNew<typeof campaignGrantWorkflow>({ ...input, run, afterUserId });
+  const thisRun = run;
+  // Set when the campaign was paused or deleted under the run: it stops at that page.
+  let stopped = false;
+  return runPages<string, CampaignGrantResult>({
+    cursor: input.afterUserId ?? null,
+    pagesPerRun: PAGES_PER_RUN,
+    async page(afterUserId) {
+      const result = await campaigns.grantCampaignPage({ campaignId: input.campaignId, run: thisRun, afterUserId, pageSize: input.pageSize });
+      if (result.state === 'stopped') {
+        stopped = true;
+        return null;
+      }
+      return nextKey(result.scannedUsers, input.pageSize, result.lastUserId);
+    },
+    finish: async () => ({ outcome: stopped ? 'stopped' : 'granted', ...(await campaigns.finishCampaignRun({ campaignId: input.campaignId, runId: thisRun.runId })) }),
+    continueAfter: (afterUserId) => continueAsNew<typeof campaignGrantWorkflow>({ ...input, run: thisRun, afterUserId }),
+  });
 }

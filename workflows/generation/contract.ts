@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GenerationOutput, GenerationRequest } from '../../domain/generations/generator';
+import type { SagaFailure } from '../saga-failure';
 
 /**
  * Everything the API and operators use to talk to a generation saga. Imported by the workflow and
@@ -23,10 +24,7 @@ export type SagaStatus = 'pending' | 'generating' | 'succeeded' | 'failed' | 'ca
 // Where the saga is now; `capturing` and `releasing` are the compensation-critical steps.
 export type SagaStep = 'reserving' | 'generating' | 'capturing' | 'releasing' | 'done';
 
-export interface SagaFailure {
-  code: string;
-  message: string;
-}
+export type { SagaFailure } from '../saga-failure';
 
 export interface GenerationState {
   generationId: string;

@@ -1,14 +1,11 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   log,
   proxyActivities,
-  rootCause,
   setHandler,
-  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,11 +22,11 @@ import {
   type RetryStepRequest,
   type GenerationInput,
   type GenerationState,
-  type SagaFailure,
   type SagaStatus,
   type SagaStep,
 } from './contract';
 import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../search-attributes';
+import { asError, compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
 const ledger = proxyActivities<GenerationActivities>(LEDGER_ACTIVITY_OPTIONS);
 const generator = proxyActivities<GenerationActivities>(GENERATOR_ACTIVITY_OPTIONS);
@@ -152,13 +149,7 @@ class GenerationSaga {
       // operator sees it; the orphan sweeper will release the hold once it times out.
       log.error('Release failed', { generationId: this.input.generationId, failure, error: String(releaseError) });
       this.finish('failed', failure);
-      throw ApplicationFailure.create({
-        type: 'COMPENSATION_FAILED',
-        message: `Releasing the reservation failed after ${failure.code}`,
-        details: [failure],
-        cause: asError(releaseError),
-        nonRetryable: true,
-      });
+      throw compensationFailed('Releasing the reservation', failure, releaseError);
     }
     const finished = this.finish(outcome, failure);
     if (CancellationScope.current().consideredCancelled) {
@@ -249,16 +240,5 @@ class GenerationSaga {
 }
 
 function describeFailure(error: unknown): SagaFailure {
-  const failure = error instanceof ActivityFailure ? error.cause : error;
-  if (failure instanceof ApplicationFailure) {
-    return { code: failure.type ?? 'GENERATION_FAILED', message: failure.message };
-  }
-  if (failure instanceof TimeoutFailure) {
-    return { code: 'GENERATION_TIMED_OUT', message: `The generator did not finish in time: ${failure.message}` };
-  }
-  return { code: 'GENERATION_FAILED', message: rootCause(asError(error)) ?? String(error) };
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return sagaFailureOf(error, { code: 'GENERATION_FAILED', timedOut: { code: 'GENERATION_TIMED_OUT', message: 'The generator did not finish in time' } });
 }

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SagaFailure } from '../saga-failure';
 
 /**
  * Everything the API uses to talk to a purchase saga: imported by the workflow and by the API, so
@@ -27,7 +28,7 @@ export interface PurchaseState {
   status: PurchaseSagaStatus;
   // Set once the provider's intent exists; the API waits for it (or for a failure) to answer.
   paymentIntent: { id: string; checkoutUrl: string } | null;
-  failureReason: string | null;
+  failure: SagaFailure | null;
 }
 
 /** What the webhook passes on: the provider's event id (for the log) and the intent it is about. */

@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -23,12 +21,13 @@ import {
   type PurchaseState,
 } from './contract';
 import { CreditsSagaStatus, CreditsUserId } from '../search-attributes';
+import { compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
 const ledger = proxyActivities<PurchaseActivities>(PURCHASE_LEDGER_ACTIVITY_OPTIONS);
 const intents = proxyActivities<PurchaseActivities>(PAYMENT_INTENT_ACTIVITY_OPTIONS);
 const compensations = proxyActivities<PurchaseActivities>(PAYMENT_COMPENSATION_ACTIVITY_OPTIONS);
 
-type PaymentOutcome = { kind: 'succeeded' } | { kind: 'failed'; reason: string } | { kind: 'expired'; reason: string };
+type PaymentOutcome = { kind: 'succeeded' } | { kind: 'failed' | 'expired'; failure: SagaFailure };
 
 /**
  * The purchase saga: create the provider's payment intent, wait for the payment webhook (passed on
@@ -51,7 +50,7 @@ class PurchaseSaga {
   constructor(private readonly input: PurchaseInput) {
     const { workflowId } = workflowInfo();
     this.keys = { intent: `${workflowId}:intent`, cancelIntent: `${workflowId}:cancel-intent`, grant: `${workflowId}:grant`, refund: `${workflowId}:refund` };
-    this.state = { purchaseId: input.purchaseId, status: 'pending', paymentIntent: null, failureReason: null };
+    this.state = { purchaseId: input.purchaseId, status: 'pending', paymentIntent: null, failure: null };
     setHandler(getPurchaseStateQuery, () => this.state);
     setHandler(awaitPaymentIntentUpdate, async () => {
       await condition(() => this.intentDecided);
@@ -68,7 +67,7 @@ class PurchaseSaga {
     const outcome = await this.awaitPayment(intent.id);
     // From here on money may have moved: finish whatever a cancellation request says.
     return CancellationScope.nonCancellable(async () => {
-      if (outcome.kind !== 'succeeded') return this.end(outcome.kind, outcome.reason);
+      if (outcome.kind !== 'succeeded') return this.end(outcome.kind, outcome.failure);
       await ledger.markPurchasePaid({ purchaseId: this.input.purchaseId });
       this.enter('paid');
       return this.fulfil();
@@ -81,7 +80,8 @@ class PurchaseSaga {
       return this.state.paymentIntent;
     } catch (error) {
       // Nothing was charged: without an intent there is nothing to pay.
-      await CancellationScope.nonCancellable(() => this.end('failed', `The payment could not be started: ${describe(error)}`));
+      const cause = sagaFailureOf(error, { code: 'PAYMENT_PROVIDER_FAILED', timedOut: { code: 'PAYMENT_PROVIDER_TIMED_OUT', message: 'The payment provider did not answer in time' } });
+      await CancellationScope.nonCancellable(() => this.end('failed', { code: 'PAYMENT_NOT_STARTED', message: `The payment could not be started: ${cause.code}: ${cause.message}` }));
       return null;
     } finally {
       this.intentDecided = true;
@@ -94,49 +94,45 @@ class PurchaseSaga {
       arrived = await condition(() => this.outcomeFor(paymentIntentId) !== undefined, this.input.paymentTimeoutMs);
     } catch (error) {
       if (!isCancellation(error)) throw error;
-      return CancellationScope.nonCancellable(() => this.cancelIntent(paymentIntentId, 'Cancelled before the payment arrived'));
+      return CancellationScope.nonCancellable(() => this.cancelIntent(paymentIntentId, { code: 'PURCHASE_CANCELLED', message: 'Cancelled before the payment arrived' }));
     }
-    if (!arrived) return this.cancelIntent(paymentIntentId, `No payment within ${this.input.paymentTimeoutMs / 1000} s`);
+    if (!arrived) return this.cancelIntent(paymentIntentId, { code: 'PAYMENT_TIMED_OUT', message: `No payment within ${this.input.paymentTimeoutMs / 1000} s` });
     const signal = this.outcomeFor(paymentIntentId)!;
-    return signal.kind === 'succeeded' ? { kind: 'succeeded' } : { kind: 'failed', reason: `Payment failed: ${signal.reason ?? 'declined'}` };
+    return signal.kind === 'succeeded' ? { kind: 'succeeded' } : { kind: 'failed', failure: paymentDeclined(signal.reason) };
   }
 
   /** Cancels the intent at the provider; a payment that got there first is delivered after all. */
-  private async cancelIntent(paymentIntentId: string, reason: string): Promise<PaymentOutcome> {
+  private async cancelIntent(paymentIntentId: string, failure: SagaFailure): Promise<PaymentOutcome> {
     const intent = await compensations.cancelPaymentIntent({ paymentIntentId, idempotencyKey: this.keys.cancelIntent });
     if (intent.status === 'succeeded') {
       log.info('The payment arrived as the purchase timed out; delivering it', { purchaseId: this.input.purchaseId });
       return { kind: 'succeeded' };
     }
-    if (intent.status === 'failed') return { kind: 'failed', reason: `Payment failed: ${intent.failureReason ?? 'declined'}` };
-    return { kind: 'expired', reason };
+    if (intent.status === 'failed') return { kind: 'failed', failure: paymentDeclined(intent.failureReason) };
+    return { kind: 'expired', failure };
   }
 
   private async fulfil(): Promise<PurchaseState> {
     const fulfilment = await ledger.fulfilPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.grant });
     if (fulfilment.kind === 'fulfilled') return this.enter('fulfilled');
-    const reason = `Refunded: ${fulfilment.requestedCredits} credits would take the balance of ${fulfilment.balanceCredits} above its cap of ${fulfilment.capCredits}`;
+    const failure = {
+      code: 'BALANCE_CAP_EXCEEDED',
+      message: `Refunded: ${fulfilment.requestedCredits} credits would take the balance of ${fulfilment.balanceCredits} above its cap of ${fulfilment.capCredits}`,
+    };
+    this.state.failure = failure;
     try {
-      await compensations.refundPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.refund, reason });
+      await compensations.refundPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.refund, reason: failure.message });
     } catch (refundError) {
       // Paid, not granted, not refunded: an operator must act. Fail loudly with both causes.
-      log.error('Refund failed', { purchaseId: this.input.purchaseId, reason, error: String(refundError) });
-      this.state.failureReason = reason;
-      throw ApplicationFailure.create({
-        type: 'COMPENSATION_FAILED',
-        message: `Refunding purchase ${this.input.purchaseId} failed after BALANCE_CAP_EXCEEDED`,
-        details: [{ code: 'BALANCE_CAP_EXCEEDED', message: reason }],
-        cause: refundError instanceof Error ? refundError : new Error(String(refundError)),
-        nonRetryable: true,
-      });
+      log.error('Refund failed', { purchaseId: this.input.purchaseId, failure, error: String(refundError) });
+      throw compensationFailed(`Refunding purchase ${this.input.purchaseId}`, failure, refundError);
     }
-    this.state.failureReason = reason;
     return this.enter('refunded');
   }
 
-  private async end(status: 'failed' | 'expired', reason: string): Promise<PurchaseState> {
-    await ledger.endPurchase({ purchaseId: this.input.purchaseId, status, reason });
-    this.state.failureReason = reason;
+  private async end(status: 'failed' | 'expired', failure: SagaFailure): Promise<PurchaseState> {
+    await ledger.endPurchase({ purchaseId: this.input.purchaseId, status, reason: failure.message });
+    this.state.failure = failure;
     return this.enter(status);
   }
 
@@ -163,8 +159,6 @@ class PurchaseSaga {
   }
 }
 
-function describe(error: unknown): string {
-  const failure = error instanceof ActivityFailure ? error.cause : error;
-  if (failure instanceof ApplicationFailure) return `${failure.type ?? 'ERROR'}: ${failure.message}`;
-  return error instanceof Error ? error.message : String(error);
+function paymentDeclined(reason: string | null | undefined): SagaFailure {
+  return { code: 'PAYMENT_DECLINED', message: `Payment failed: ${reason ?? 'declined'}` };
 }
