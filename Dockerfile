@@ -8,7 +8,7 @@ COPY prisma.config.ts ./
 RUN npm ci
 COPY . .
 RUN npm run build \
- && node -e "require('./dist/worker/create-worker').bundleWorkflows().then(({code}) => require('fs').writeFileSync('dist/workflow-bundle.js', code))" \
+ && node -e "require('./dist/worker/create-workers').bundleWorkflows().then(({code}) => require('fs').writeFileSync('dist/workflow-bundle.js', code))" \
  && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim

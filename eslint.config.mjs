@@ -73,6 +73,17 @@ export default tseslint.config(
     },
   },
   {
+    // HTTP handlers and Temporal clients reach data through domain modules, never through Prisma's
+    // client: its types may be named, its values (queries) may not.
+    files: ['api/**/*.ts', 'orchestration/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/generated/prisma/client'], allowTypeImports: true, message: 'Call a domain module; routes and orchestration do not query Prisma.' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',

@@ -1,8 +1,9 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { NotFoundError, SagaActionRefusedError } from '../platform/errors';
 import type { PrismaClient } from '../generated/prisma/client';
 import { recordOperatorAction } from '../domain/operations/operator-audit';
-import { cancelGenerationUpdate, retryGenerationStepUpdate, type GenerationState } from '../workflows/generation/contract';
+import { cancelGenerationUpdate, retryGenerationStepUpdate } from '../workflows/generation/contract';
+import { getPurchaseStateQuery, PURCHASE_WORKFLOW_TYPE } from '../workflows/purchase/contract';
 
 export type SagaAction = 'cancel' | 'retry-step';
 
@@ -13,21 +14,27 @@ export interface SagaActionRequest {
   reason: string;
 }
 
+/** What an accepted action reports: the saga's status, and for a generation the step it is in. */
+export interface SagaActionOutcome {
+  status: string;
+  step: string | null;
+}
+
 /**
- * An operator's action on a saga, through the saga's own validated updates (so a cancel always
- * refunds, and neither can act on a saga past the point of no return). Every attempt, accepted or
- * refused, lands in the audit log with who and why.
+ * An operator's action on a saga. A generation is acted on through its own validated updates (so a
+ * cancel always refunds, and neither can act on a saga past the point of no return). A purchase is
+ * cancelled through Temporal's cancellation, which the saga honours only while it waits for the
+ * payment (it cancels the intent at the provider); once money has moved it finishes what it does.
+ * A purchase has no step to retry. Every attempt, accepted or refused, lands in the audit log with
+ * who and why.
  */
-export async function runSagaAction(deps: { prisma: PrismaClient; temporal: Client }, request: SagaActionRequest): Promise<GenerationState> {
+export async function runSagaAction(deps: { prisma: PrismaClient; temporal: Client }, request: SagaActionRequest): Promise<SagaActionOutcome> {
   const actor = `admin:${request.adminId}`;
   const handle = deps.temporal.workflow.getHandle(request.workflowId);
   try {
-    const state =
-      request.action === 'cancel'
-        ? await handle.executeUpdate(cancelGenerationUpdate, { args: [{ actor, reason: request.reason }] })
-        : await handle.executeUpdate(retryGenerationStepUpdate, { args: [{ actor, reason: request.reason }] });
-    await audit(deps.prisma, request, actor, 'accepted', { statusBefore: state.status, step: state.step });
-    return state;
+    const outcome = request.workflowId.startsWith('purchase-') ? await actOnPurchase(handle, request.action) : await actOnGeneration(handle, request.action, { actor, reason: request.reason });
+    await audit(deps.prisma, request, actor, 'accepted', { statusBefore: outcome.status, step: outcome.step ?? '' });
+    return outcome;
   } catch (error) {
     // The server answers NOT_FOUND both for an unknown id and for a saga that has finished.
     if (error instanceof WorkflowNotFoundError && !(await handle.describe().then(() => true, () => false))) {
@@ -37,6 +44,32 @@ export async function runSagaAction(deps: { prisma: PrismaClient; temporal: Clie
     const refusal = refusalReason(error);
     await audit(deps.prisma, request, actor, `refused:${refusal.code}`, { message: refusal.message });
     throw new SagaActionRefusedError(request.workflowId, request.action, refusal.message);
+  }
+}
+
+async function actOnGeneration(handle: WorkflowHandle, action: SagaAction, request: { actor: string; reason: string }): Promise<SagaActionOutcome> {
+  const state = await handle.executeUpdate(action === 'cancel' ? cancelGenerationUpdate : retryGenerationStepUpdate, { args: [request] });
+  return { status: state.status, step: state.step };
+}
+
+async function actOnPurchase(handle: WorkflowHandle, action: SagaAction): Promise<SagaActionOutcome> {
+  const description = await handle.describe();
+  if (description.type !== PURCHASE_WORKFLOW_TYPE) throw new ActionRefused('NOT_A_SAGA', 'this workflow is not a saga');
+  if (action === 'retry-step') throw new ActionRefused('STEP_NOT_RETRYABLE', 'a purchase saga has no step to retry: its provider calls retry on their own');
+  if (description.status.name !== 'RUNNING') throw new ActionRefused('SAGA_FINISHED', 'the saga has already finished');
+  const state = await handle.query(getPurchaseStateQuery);
+  if (state.status !== 'pending') throw new ActionRefused('PURCHASE_NOT_CANCELLABLE', `the purchase is ${state.status}: money has moved, so the saga finishes it`);
+  await handle.cancel();
+  return { status: state.status, step: null };
+}
+
+/** A refusal decided here rather than by the saga's own validator. */
+class ActionRefused extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

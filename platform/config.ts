@@ -62,6 +62,18 @@ const configSchema = z
     // (empty disables). The API serves its metrics at GET /metrics.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     WORKER_SDK_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
+    // Worker limits, one pool per task queue kind (worker/create-workers.ts says why each is what it is).
+    // Workflow tasks are short CPU work; a cached workflow skips replaying its history on the next task.
+    WORKER_WORKFLOW_TASK_SLOTS: positiveInt.default(40),
+    WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(2000),
+    // Ledger steps hold a pooled database connection each: keep this at or below DATABASE_POOL_SIZE.
+    WORKER_LEDGER_ACTIVITY_SLOTS: positiveInt.default(20),
+    // Generator calls mostly wait on the model; the provider's rate limit is the real bound.
+    WORKER_GENERATOR_ACTIVITY_SLOTS: positiveInt.default(50),
+    // Set-based pages are heavy transactions: a few at a time leave the database to live traffic.
+    WORKER_BATCH_ACTIVITY_SLOTS: positiveInt.default(4),
+    // Payment provider calls over HTTP.
+    WORKER_PAYMENT_ACTIVITY_SLOTS: positiveInt.default(20),
     // A prebuilt workflow bundle (from `npm run workflow:bundle`); unset bundles at worker start.
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
 

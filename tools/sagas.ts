@@ -4,15 +4,15 @@ import { loadConfig } from '../platform/config';
 import { findSagas, visibilityQuery, type SagaFilter, type SagaRow } from '../orchestration/find-sagas';
 
 /**
- * `npm run sagas -- [--stuck] [--status generating] [--user ID] [--limit N]`: the generation
- * sagas, as GET /admin/sagas lists them, in a terminal table, with the Web UI query to paste.
+ * `npm run sagas -- [--stuck] [--kind generation|purchase] [--status generating] [--user ID] [--limit N]`:
+ * the generation and purchase sagas, as GET /admin/sagas lists them, in a terminal table, with the Web UI query to paste.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { stuck: { type: 'boolean', default: false }, status: { type: 'string' }, user: { type: 'string' }, limit: { type: 'string', default: '50' } },
+    options: { stuck: { type: 'boolean', default: false }, kind: { type: 'string' }, status: { type: 'string' }, user: { type: 'string' }, limit: { type: 'string', default: '50' } },
   });
   const config = loadConfig();
-  const filter: SagaFilter = { stuckOnly: values.stuck, status: values.status as SagaFilter['status'], userId: values.user, limit: Number(values.limit) };
+  const filter: SagaFilter = { stuckOnly: values.stuck, kind: values.kind as SagaFilter['kind'], status: values.status as SagaFilter['status'], userId: values.user, limit: Number(values.limit) };
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -26,8 +26,9 @@ async function main(): Promise<void> {
 
 export function formatSagaTable(rows: SagaRow[]): string {
   if (rows.length === 0) return 'No sagas match.';
-  const header = ['WORKFLOW ID', 'USER', 'STATUS', 'IN STEP', 'COST', 'STUCK', 'WEB UI'];
+  const header = ['KIND', 'WORKFLOW ID', 'USER', 'STATUS', 'IN STEP', 'COST', 'STUCK', 'WEB UI'];
   const lines = rows.map((row) => [
+    row.kind,
     row.workflowId,
     row.userId ?? '-',
     row.executionStatus === 'RUNNING' ? (row.status ?? '-') : `${row.status ?? '-'} (${row.executionStatus.toLowerCase()})`,

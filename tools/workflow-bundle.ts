@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { bundleWorkflows } from '../worker/create-worker';
+import { bundleWorkflows } from '../worker/create-workers';
 
 // `npm run workflow:bundle -- <out.js>`: prebuilds the workflow bundle (set WORKFLOW_BUNDLE_PATH
 // to it) so worker start-up skips webpack; the Docker image does this at build time.

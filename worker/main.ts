@@ -1,11 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { createBackfillActivities } from '../activities/backfill-activities';
-import { createCampaignActivities } from '../activities/campaign-activities';
-import { createGenerationActivities } from '../activities/generation-activities';
-import { createNotificationActivities } from '../activities/notification-activities';
-import { createPurchaseActivities } from '../activities/purchase-activities';
-import { createSweepActivities } from '../activities/sweep-activities';
+import { createActivities } from '../activities/create-activities';
 import { restoreCampaignSchedules } from '../orchestration/campaign-admin';
 import { loadConfig } from '../platform/config';
 import { createPrismaClient } from '../platform/database';
@@ -16,7 +11,7 @@ import { createLogger, type Logger } from '../platform/logger';
 import { createMetrics } from '../platform/metrics';
 import { createPaymentProvider } from '../integrations/payments/create-payment-provider';
 import { activityLogging } from './activity-logging';
-import { bundleWorkflows, createGenerationWorker } from './create-worker';
+import { bundleWorkflows, createWorkers, runWorkers } from './create-workers';
 import { serveMetrics } from './metrics-server';
 import { applySchedules } from '../orchestration/recurring-schedules';
 
@@ -45,33 +40,32 @@ async function main(): Promise<void> {
     const restored = await restoreCampaignSchedules({ prisma, temporal, config }, systemClock.now());
     logger.info({ schedules: applied, restoredCampaignSchedules: restored }, 'worker: schedules applied');
   }
-  const worker = await createGenerationWorker({
+  const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: {
-      ...createGenerationActivities({
-        prisma,
-        generator: createGenerator(config),
-        clock: systemClock,
-        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-        metrics,
-      }),
-      ...createBackfillActivities({ prisma, clock: systemClock, metrics }),
-      ...createCampaignActivities({ prisma, clock: systemClock, maxBalanceCredits: config.MAX_BALANCE, metrics }),
-      ...createSweepActivities({ prisma, clock: systemClock, temporal, maxBalanceCredits: config.MAX_BALANCE, metrics }),
-      ...createNotificationActivities({ prisma, clock: systemClock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 } }),
-      ...createPurchaseActivities({ prisma, provider: createPaymentProvider(config), clock: systemClock, maxBalanceCredits: config.MAX_BALANCE, metrics }),
-    },
+    limits: config,
+    activities: createActivities({
+      prisma,
+      temporal,
+      generator: createGenerator(config),
+      paymentProvider: createPaymentProvider(config),
+      clock: systemClock,
+      holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+      minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+      maxBalanceCredits: config.MAX_BALANCE,
+      notificationDelivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 },
+      metrics,
+    }),
     activityInterceptors: [activityLogging(logger)],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : await bundleWorkflows(),
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, `worker: polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+  const taskQueues = workers.map((worker) => worker.options.taskQueue);
+  logger.info({ taskQueues, address: config.TEMPORAL_ADDRESS }, `worker: polling task queues ${taskQueues.join(', ')}`);
   // Worker.run() installs its own SIGINT/SIGTERM handling and resolves once drained.
   try {
-    await worker.run();
+    await runWorkers(workers);
   } finally {
     await connection.close();
     await clientConnection.close();

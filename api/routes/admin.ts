@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../platform/config';
 import type { PrismaClient } from '../../generated/prisma/client';
-import { findSagas, visibilityQuery } from '../../orchestration/find-sagas';
+import { findSagas, SAGA_STATUSES, visibilityQuery } from '../../orchestration/find-sagas';
 import { runSagaAction } from '../../orchestration/saga-actions';
 import type { CreditsMetrics } from '../../platform/metrics';
 import { adjustCredits } from '../../domain/ledger/adjust';
@@ -38,17 +38,18 @@ export const subscriptionBody = z
 
 export const sagaListQuery = z
   .object({
-    status: z.enum(['pending', 'generating', 'succeeded', 'failed', 'cancelled']).optional(),
+    kind: z.enum(['generation', 'purchase']).optional(),
+    status: z.enum(SAGA_STATUSES).optional(),
     userId: userIdSchema.optional(),
     stuck: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .strict();
 
-const sagaParams = z.object({ workflowId: z.string().regex(/^generation-[A-Za-z0-9-]{1,64}$/, 'not a generation saga id') }).strict();
+const sagaParams = z.object({ workflowId: z.string().regex(/^(generation|purchase)-[A-Za-z0-9-]{1,64}$/, 'not a saga id (generation-… or purchase-…)') }).strict();
 const sagaActionBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
 
-type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS'>;
+type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS'>;
 
 /** Operator endpoints; every route needs the admin role, and every change records who made it. */
 export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig; metrics?: CreditsMetrics }): Router {
@@ -92,7 +93,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
 
   router.get('/admin/sagas', async (req, res) => {
     const query = parseOrThrow(sagaListQuery, req.query, 'query');
-    const filter = { status: query.status, userId: query.userId, stuckOnly: query.stuck ?? false, limit: query.limit };
+    const filter = { kind: query.kind, status: query.status, userId: query.userId, stuckOnly: query.stuck ?? false, limit: query.limit };
     const now = deps.clock.now();
     const sagas = await findSagas(deps.temporal, deps.config, filter, now);
     // The query is returned too, so an operator can paste it into the Web UI's filter.

@@ -2,12 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { createBackfillActivities } from '../../activities/backfill-activities';
-import { createCampaignActivities } from '../../activities/campaign-activities';
-import { createGenerationActivities } from '../../activities/generation-activities';
-import { createSweepActivities } from '../../activities/sweep-activities';
-import { createNotificationActivities } from '../../activities/notification-activities';
-import { createPurchaseActivities } from '../../activities/purchase-activities';
+import { createActivities } from '../../activities/create-activities';
 import { signAccessToken } from '../../api/auth/tokens';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../platform/config';
@@ -20,7 +15,7 @@ import type { CreditsMetrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
 import { createPaymentProvider } from '../../integrations/payments/create-payment-provider';
 import { activityLogging } from '../../worker/activity-logging';
-import { bundleWorkflows, createGenerationWorker } from '../../worker/create-worker';
+import { bundleWorkflows, createWorkers, runWorkers } from '../../worker/create-workers';
 import { createTestDatabase } from './database';
 
 /**
@@ -79,39 +74,37 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const app = createApp({ config, prisma, temporal, clock, metrics: options.metrics, logger: options.logger, logError: (error) => console.error(error) });
 
-  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | null = null;
+  let worker: { instances: Worker[]; running: Promise<void>; connection: NativeConnection } | null = null;
   const startWorker = async () => {
     const connection = await NativeConnection.connect({ address });
-    const instance = await createGenerationWorker({
+    const instances = await createWorkers({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      limits: config,
       workflowBundle,
       shutdownGraceTime: '2 seconds',
       activityInterceptors: options.logger ? [activityLogging(options.logger)] : [],
-      activities: {
-        ...createGenerationActivities({
-          prisma,
-          generator: options.generator ?? createLocalGenerator(),
-          clock,
-          holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-          minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-          metrics: options.metrics,
-        }),
-        ...createBackfillActivities({ prisma, clock }),
-        ...createCampaignActivities({ prisma, clock, maxBalanceCredits: config.MAX_BALANCE }),
-        ...createSweepActivities({ prisma, clock, temporal, maxBalanceCredits: config.MAX_BALANCE }),
-        ...createNotificationActivities({ prisma, clock, delivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 } }),
-        ...createPurchaseActivities({ prisma, provider: createPaymentProvider(config), clock, maxBalanceCredits: config.MAX_BALANCE, metrics: options.metrics }),
-      },
+      activities: createActivities({
+        prisma,
+        temporal,
+        generator: options.generator ?? createLocalGenerator(),
+        paymentProvider: createPaymentProvider(config),
+        clock,
+        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+        maxBalanceCredits: config.MAX_BALANCE,
+        notificationDelivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 },
+        metrics: options.metrics,
+      }),
     });
-    worker = { instance, running: instance.run(), connection };
+    worker = { instances, running: runWorkers(instances), connection };
   };
   const stopWorker = async () => {
     if (!worker) return;
-    const { instance, running, connection } = worker;
+    const { instances, running, connection } = worker;
     worker = null;
-    instance.shutdown();
+    for (const instance of instances) instance.shutdown();
     await running;
     await connection.close();
   };

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflows } from '../../worker/create-worker';
+import { bundleWorkflows } from '../../worker/create-workers';
 
 /**
  * Replays recorded saga histories (workflows/histories, made by `npm run histories:record`)

@@ -1,10 +1,9 @@
-import { continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BackfillActivities } from '../../activities/backfill-activities';
 import { BACKFILL_ACTIVITY_OPTIONS } from '../policies';
 import { runPages } from '../paged-run';
+import { activitiesOf } from '../task-queues';
 import { getBackfillProgressQuery, type BackfillInput, type BackfillProgress } from './contract';
-
-const backfill = proxyActivities<BackfillActivities>(BACKFILL_ACTIVITY_OPTIONS);
 
 /**
  * Grants the migration credits to every user without an account, page by page in user id order.
@@ -12,6 +11,7 @@ const backfill = proxyActivities<BackfillActivities>(BACKFILL_ACTIVITY_OPTIONS);
  * memory and history as a thousand, and a restart resumes at the last page that committed.
  */
 export async function migrationBackfillWorkflow(input: BackfillInput): Promise<BackfillProgress> {
+  const backfill = activitiesOf<BackfillActivities>('batch', BACKFILL_ACTIVITY_OPTIONS);
   const progress: BackfillProgress = input.progress ?? {
     backfillId: workflowInfo().workflowId + ':' + workflowInfo().firstExecutionRunId,
     totalUsers: await backfill.countUsers(),

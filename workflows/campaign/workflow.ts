@@ -1,10 +1,9 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { CampaignActivities } from '../../activities/campaign-activities';
 import { CAMPAIGN_ACTIVITY_OPTIONS } from '../policies';
 import { nextKey, runPages } from '../paged-run';
+import { activitiesOf } from '../task-queues';
 import type { CampaignGrantInput, CampaignGrantResult } from './contract';
-
-const campaigns = proxyActivities<CampaignActivities>(CAMPAIGN_ACTIVITY_OPTIONS);
 
 // Pages per run before continue-as-new: a campaign over a million users keeps a small history.
 const PAGES_PER_RUN = 100;
@@ -15,6 +14,7 @@ const PAGES_PER_RUN = 100;
  * after a worker crash, or a run repeated, grants nobody twice.
  */
 export async function campaignGrantWorkflow(input: CampaignGrantInput): Promise<CampaignGrantResult> {
+  const campaigns = activitiesOf<CampaignActivities>('batch', CAMPAIGN_ACTIVITY_OPTIONS);
   let run = input.run;
   if (!run) {
     const start = await campaigns.startCampaignRun({ campaignId: input.campaignId, workflowId: workflowInfo().workflowId });

@@ -4,7 +4,6 @@ import {
   condition,
   isCancellation,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -26,10 +25,9 @@ import {
   type SagaStep,
 } from './contract';
 import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../search-attributes';
+import { activitiesOf } from '../task-queues';
 import { asError, compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
-const ledger = proxyActivities<GenerationActivities>(LEDGER_ACTIVITY_OPTIONS);
-const generator = proxyActivities<GenerationActivities>(GENERATOR_ACTIVITY_OPTIONS);
 
 /**
  * The generation saga: reserve the estimated cost, generate, then capture the actual cost or
@@ -48,6 +46,8 @@ class GenerationSaga {
   private cancelRequest: CancelRequest | null = null;
   private retryRequest: RetryStepRequest | null = null;
   private generationScope = new CancellationScope();
+  private readonly ledger = activitiesOf<GenerationActivities>('ledger', LEDGER_ACTIVITY_OPTIONS);
+  private readonly generator = activitiesOf<GenerationActivities>('generator', GENERATOR_ACTIVITY_OPTIONS);
 
   constructor(private readonly input: GenerationInput) {
     const { workflowId } = workflowInfo();
@@ -73,7 +73,7 @@ class GenerationSaga {
     // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
     // its outcome is known and, if it was made, released below.
     const decision = await CancellationScope.nonCancellable(() =>
-      ledger.reserveCredits({
+      this.ledger.reserveCredits({
         generationId: this.input.generationId,
         userId: this.input.userId,
         workflowId: workflowInfo().workflowId,
@@ -99,7 +99,7 @@ class GenerationSaga {
   private async generate(): Promise<{ ok: true; output: GenerationOutput } | { ok: false; error: unknown }> {
     for (;;) {
       try {
-        return { ok: true, output: await this.generationScope.run(() => generator.generate(this.input.request)) };
+        return { ok: true, output: await this.generationScope.run(() => this.generator.generate(this.input.request)) };
       } catch (error) {
         const retrying = this.retryRequest !== null && this.cancelRequest === null && !CancellationScope.current().consideredCancelled;
         if (!retrying || !isCancellation(error)) return { ok: false, error };
@@ -115,7 +115,7 @@ class GenerationSaga {
     this.enter('generating', 'capturing');
     try {
       const captured = await CancellationScope.nonCancellable(() =>
-        ledger.captureCredits({ generationId: this.input.generationId, reservationId, idempotencyKey: this.keys.capture, output }),
+        this.ledger.captureCredits({ generationId: this.input.generationId, reservationId, idempotencyKey: this.keys.capture, output }),
       );
       this.state.actualCostCredits = captured.actualCostCredits;
       this.state.producedCount = captured.producedCount;
@@ -135,7 +135,7 @@ class GenerationSaga {
     this.state.failure = failure;
     try {
       await CancellationScope.nonCancellable(() =>
-        ledger.releaseCredits({
+        this.ledger.releaseCredits({
           generationId: this.input.generationId,
           reservationId,
           idempotencyKey: this.keys.release,

@@ -3,7 +3,6 @@ import {
   condition,
   isCancellation,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,11 +20,9 @@ import {
   type PurchaseState,
 } from './contract';
 import { CreditsSagaStatus, CreditsUserId } from '../search-attributes';
+import { activitiesOf } from '../task-queues';
 import { compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
-const ledger = proxyActivities<PurchaseActivities>(PURCHASE_LEDGER_ACTIVITY_OPTIONS);
-const intents = proxyActivities<PurchaseActivities>(PAYMENT_INTENT_ACTIVITY_OPTIONS);
-const compensations = proxyActivities<PurchaseActivities>(PAYMENT_COMPENSATION_ACTIVITY_OPTIONS);
 
 type PaymentOutcome = { kind: 'succeeded' } | { kind: 'failed' | 'expired'; failure: SagaFailure };
 
@@ -46,6 +43,9 @@ class PurchaseSaga {
   private readonly keys: { intent: string; cancelIntent: string; grant: string; refund: string };
   private readonly outcomes: Array<PaymentOutcomeSignal & { kind: 'succeeded' | 'failed' }> = [];
   private intentDecided = false;
+  private readonly ledger = activitiesOf<PurchaseActivities>('ledger', PURCHASE_LEDGER_ACTIVITY_OPTIONS);
+  private readonly intents = activitiesOf<PurchaseActivities>('payments', PAYMENT_INTENT_ACTIVITY_OPTIONS);
+  private readonly compensations = activitiesOf<PurchaseActivities>('payments', PAYMENT_COMPENSATION_ACTIVITY_OPTIONS);
 
   constructor(private readonly input: PurchaseInput) {
     const { workflowId } = workflowInfo();
@@ -68,7 +68,7 @@ class PurchaseSaga {
     // From here on money may have moved: finish whatever a cancellation request says.
     return CancellationScope.nonCancellable(async () => {
       if (outcome.kind !== 'succeeded') return this.end(outcome.kind, outcome.failure);
-      await ledger.markPurchasePaid({ purchaseId: this.input.purchaseId });
+      await this.ledger.markPurchasePaid({ purchaseId: this.input.purchaseId });
       this.enter('paid');
       return this.fulfil();
     });
@@ -76,7 +76,7 @@ class PurchaseSaga {
 
   private async createIntent(): Promise<{ id: string; checkoutUrl: string } | null> {
     try {
-      this.state.paymentIntent = await intents.createPaymentIntent({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.intent });
+      this.state.paymentIntent = await this.intents.createPaymentIntent({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.intent });
       return this.state.paymentIntent;
     } catch (error) {
       // Nothing was charged: without an intent there is nothing to pay.
@@ -103,7 +103,7 @@ class PurchaseSaga {
 
   /** Cancels the intent at the provider; a payment that got there first is delivered after all. */
   private async cancelIntent(paymentIntentId: string, failure: SagaFailure): Promise<PaymentOutcome> {
-    const intent = await compensations.cancelPaymentIntent({ paymentIntentId, idempotencyKey: this.keys.cancelIntent });
+    const intent = await this.compensations.cancelPaymentIntent({ paymentIntentId, idempotencyKey: this.keys.cancelIntent });
     if (intent.status === 'succeeded') {
       log.info('The payment arrived as the purchase timed out; delivering it', { purchaseId: this.input.purchaseId });
       return { kind: 'succeeded' };
@@ -113,7 +113,7 @@ class PurchaseSaga {
   }
 
   private async fulfil(): Promise<PurchaseState> {
-    const fulfilment = await ledger.fulfilPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.grant });
+    const fulfilment = await this.ledger.fulfilPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.grant });
     if (fulfilment.kind === 'fulfilled') return this.enter('fulfilled');
     const failure = {
       code: 'BALANCE_CAP_EXCEEDED',
@@ -121,7 +121,7 @@ class PurchaseSaga {
     };
     this.state.failure = failure;
     try {
-      await compensations.refundPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.refund, reason: failure.message });
+      await this.compensations.refundPurchase({ purchaseId: this.input.purchaseId, idempotencyKey: this.keys.refund, reason: failure.message });
     } catch (refundError) {
       // Paid, not granted, not refunded: an operator must act. Fail loudly with both causes.
       log.error('Refund failed', { purchaseId: this.input.purchaseId, failure, error: String(refundError) });
@@ -131,7 +131,7 @@ class PurchaseSaga {
   }
 
   private async end(status: 'failed' | 'expired', failure: SagaFailure): Promise<PurchaseState> {
-    await ledger.endPurchase({ purchaseId: this.input.purchaseId, status, reason: failure.message });
+    await this.ledger.endPurchase({ purchaseId: this.input.purchaseId, status, reason: failure.message });
     this.state.failure = failure;
     return this.enter(status);
   }

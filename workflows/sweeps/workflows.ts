@@ -1,16 +1,16 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { SweepActivities } from '../../activities/sweep-activities';
 import { SWEEP_ACTIVITY_OPTIONS } from '../policies';
 import { nextKey, runPages } from '../paged-run';
+import { activitiesOf } from '../task-queues';
 import type { ExpirationSweepInput, LowCreditScanInput, OrphanSweepInput, SubscriptionRefillInput } from './contract';
-
-const sweeps = proxyActivities<SweepActivities>(SWEEP_ACTIVITY_OPTIONS);
 
 // Pages per run before continue-as-new: the history stays small however many rows there are.
 const PAGES_PER_RUN = 50;
 
 /** Expires what is left of every lot past its expiry, account by account in id order. */
 export async function expirationSweepWorkflow(input: ExpirationSweepInput): Promise<{ accounts: number; expiredCredits: number }> {
+  const sweeps = activitiesOf<SweepActivities>('batch', SWEEP_ACTIVITY_OPTIONS);
   const totals = input.totals ?? { accounts: 0, expiredCredits: 0 };
   return runPages({
     cursor: input.afterAccountId ?? null,
@@ -28,6 +28,7 @@ export async function expirationSweepWorkflow(input: ExpirationSweepInput): Prom
 
 /** Releases holds past their safety-net expiry whose saga has closed without settling them. */
 export async function orphanSweepWorkflow(input: OrphanSweepInput): Promise<{ checked: number; released: number }> {
+  const sweeps = activitiesOf<SweepActivities>('batch', SWEEP_ACTIVITY_OPTIONS);
   const totals = input.totals ?? { checked: 0, released: 0 };
   return runPages({
     cursor: input.afterReservationId ?? null,
@@ -48,6 +49,7 @@ export async function orphanSweepWorkflow(input: OrphanSweepInput): Promise<{ ch
 
 /** Grants every subscription renewing today its plan's credits, once per month. */
 export async function subscriptionRefillWorkflow(input: SubscriptionRefillInput): Promise<{ scanned: number; grantedCredits: number }> {
+  const sweeps = activitiesOf<SweepActivities>('batch', SWEEP_ACTIVITY_OPTIONS);
   const runAt = input.runAt ?? workflowInfo().startTime.toISOString();
   const totals = input.totals ?? { scanned: 0, grantedCredits: 0 };
   return runPages({
@@ -66,6 +68,7 @@ export async function subscriptionRefillWorkflow(input: SubscriptionRefillInput)
 
 /** The daily low-credit scan: owed alerts and resolutions the per-change trigger could not write. */
 export async function lowCreditScanWorkflow(input: LowCreditScanInput): Promise<{ accounts: number; alerts: number; resolutions: number }> {
+  const sweeps = activitiesOf<SweepActivities>('batch', SWEEP_ACTIVITY_OPTIONS);
   const totals = input.totals ?? { accounts: 0, alerts: 0, resolutions: 0 };
   return runPages({
     cursor: input.afterAccountId ?? null,
