@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY tools/prisma-generate.mjs tools/
+COPY tools/prisma-generate.mjs tools/ensure-deps.mjs tools/
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 RUN npm ci

@@ -70,7 +70,7 @@ export async function findSagas(client: Client, config: SagaConfig, filter: Saga
 
 export function visibilityQuery(config: SagaConfig, filter: SagaFilter, now = new Date()): string {
   const kinds: SagaKind[] = filter.kind ? [filter.kind] : ['generation', 'purchase'];
-  const clauses = [`(${kinds.map((kind) => `WorkflowType = '${WORKFLOW_TYPES[kind]}'`).join(' OR ')})`];
+  const clauses = [`WorkflowType IN (${kinds.map((kind) => `'${WORKFLOW_TYPES[kind]}'`).join(', ')})`];
   if (filter.status) clauses.push(`${CreditsSagaStatus.name} = '${filter.status}'`);
   if (filter.userId) clauses.push(`${CreditsUserId.name} = '${filter.userId.replace(/'/g, '')}'`);
   if (filter.stuckOnly) {

@@ -11,6 +11,12 @@ const lockfile = path.join(root, 'package-lock.json');
 const stamp = path.join(root, 'node_modules', '.credits-install-stamp');
 
 const lockHash = createHash('sha256').update(readFileSync(lockfile)).digest('hex');
+// `--record` (run by npm's postinstall): the install just finished, so note which lockfile it
+// installed; otherwise `npm run dev` right after `npm ci` would install everything a second time.
+if (process.argv.includes('--record')) {
+  writeFileSync(stamp, `${lockHash}\n`);
+  process.exit(0);
+}
 const installedHash = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : null;
 if (installedHash === lockHash && existsSync(path.join(root, 'node_modules', '.bin', 'tsx'))) process.exit(0);
 
