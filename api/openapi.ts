@@ -4,7 +4,8 @@ import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin'
 import { campaignActionBody, campaignListQuery, createCampaignBody } from './routes/campaigns';
 import { creditHistoryQuery } from './http/credit-history';
 import { creditAnalyticsQuery } from './routes/credits';
-import { cancelGenerationBody, createGenerationBody } from './routes/generations';
+import { cancelGenerationBody, createGenerationBody, generationQuoteQuery } from './routes/generations';
+import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
@@ -132,6 +133,17 @@ export const ROUTE_SPECS: RouteSpec[] = [
     request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: createGenerationBody } } } },
     responses: { 202: json(generationView, 'Accepted: the saga holds the credits and is generating'), ...errors(400, 401, 402, 413, 422) },
   },
+  {
+    method: 'get', path: '/generations/quote', summary: 'What a generation would cost and whether the caller can afford it now (no side effects)', auth: 'user',
+    request: { query: generationQuoteQuery },
+    responses: {
+      200: json(
+        z.object({ type: z.enum(['flashcards', 'quiz']), count: z.number().int(), estimatedCost: z.number().int(), available: z.number().int(), affordable: z.boolean(), minCreditsToGenerate: z.number().int() }),
+        'The quote',
+      ),
+      ...errors(400, 401),
+    },
+  },
   { method: 'get', path: '/generations/{id}', summary: 'A generation and its saga state', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(generationView, 'The generation'), ...errors(400, 401, 404) } },
   {
     method: 'post', path: '/generations/{id}/cancel', summary: 'Cancel a running generation (refunds its hold)', auth: 'user',
@@ -139,6 +151,15 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: { 202: json(generationView, 'Cancelling'), ...errors(400, 401, 404, 409) },
   },
   { method: 'get', path: '/users/me/credits', summary: 'Balance, holds, availability and runway', auth: 'user', responses: { 200: json(creditsView, 'Credits'), ...errors(401) } },
+  {
+    method: 'get', path: '/users/me/events', summary: 'Server-sent events: `credits` (the GET /users/me/credits JSON) on connect and on every change, `notification` (the newest notification) when one is written; a comment heartbeat keeps the stream open', auth: 'user',
+    responses: { 200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errors(401) },
+  },
+  {
+    method: 'post', path: '/auth/dev-session', summary: 'Development and tests only (404 in production): a token for any user id, as the host app would issue', auth: 'none',
+    request: { body: { content: { 'application/json': { schema: devSessionBody } } } },
+    responses: { 201: json(z.object({ token: z.string(), userId: z.string(), role: z.enum(['user', 'admin']), expiresAt: z.string() }), 'A session'), ...errors(400, 404) },
+  },
   { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', responses: { 201: json(anyObject, 'Granted'), ...errors(401, 409) } },
   {
     method: 'get', path: '/users/me/referral', summary: "The caller's referral code (made on first call) and how many it has referred and been rewarded for", auth: 'user',

@@ -79,6 +79,24 @@ const configSchema = z
 
     AUTH_JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
     AUTH_JWT_ISSUER: z.string().default('credits-service'),
+    // An identity provider's JSON Web Key Set: when set, RS256/ES256 tokens signed by its keys are
+    // accepted too (jose fetches and caches the set, refetching on an unknown key id).
+    AUTH_JWKS_URL: unsetIfEmpty(z.string().url().optional()),
+
+    // The web app's public origin (where the success and failure pages live). Purchase return URLs
+    // must point here or at one of CORS_ORIGINS. Unset: the API's own origin, as the browser sends it.
+    WEB_APP_URL: unsetIfEmpty(z.string().url().optional()),
+    // Other origins allowed to call the API from a browser, comma-separated (a host app embedding our
+    // pages on its own domain). None by default: the web app is served from the API's own origin.
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
+    // The built web app (`npm run build`), served by the API when the folder exists.
+    WEB_APP_DIST_DIR: z.string().default('web/dist'),
+    // Server-sent event streams send a comment this often so proxies keep idle streams open.
+    SSE_HEARTBEAT_MS: positiveInt.default(15_000),
 
     // Credits granted once when a user's account opens.
     SIGNUP_CREDITS: nonNegativeInt.default(50),

@@ -4,11 +4,11 @@ import type { Config } from '../../platform/config';
 import { ValidationError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
-import { readCreditSummary } from '../../domain/ledger/credit-summary';
-import { readCreditAnalytics, readRunway } from '../../domain/analytics/credit-analytics';
+import { readCreditAnalytics } from '../../domain/analytics/credit-analytics';
 import { claimDailyBonus } from '../../domain/bonuses/daily-bonus';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { creditHistoryQuery, historyPage } from '../http/credit-history';
+import { readCreditsView } from '../http/credits-view';
 import { principalOf } from '../auth/authenticate';
 import { parseOrThrow } from '../http/validation';
 
@@ -32,20 +32,9 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
   const router = Router();
 
   router.get('/users/me/credits', async (_req, res) => {
-    const { userId } = principalOf(res);
-    const summary = await readCreditSummary(deps.prisma, userId, deps.clock.now());
-    const runway = await readRunway(deps.prisma, userId, summary.availableCredits);
-    res.json({
-      userId,
-      balance: summary.balanceCredits,
-      reserved: summary.reservedCredits,
-      available: summary.availableCredits,
-      lowCredit: summary.availableCredits < deps.config.LOW_CREDIT_WARNING_THRESHOLD,
-      lowCreditThreshold: deps.config.LOW_CREDIT_WARNING_THRESHOLD,
-      nextExpiry: summary.nextExpiry ? { at: summary.nextExpiry.at.toISOString(), credits: summary.nextExpiry.credits } : null,
-      // About how many more generations the available credits buy at this user's own average cost.
-      runway: { generations: runway.generations, averageCost: runway.averageCostCredits },
-    });
+    // Express answers 304 to a matching If-None-Match from the ETag it computes for this body, so
+    // a client polling an unchanged balance gets no body back.
+    res.json(await readCreditsView(deps.prisma, deps.config, principalOf(res).userId, deps.clock.now()));
   });
 
   router.post('/users/me/daily-bonus', async (_req, res) => {

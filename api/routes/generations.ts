@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client';
 import { MAX_ITEMS_PER_GENERATION } from '../../domain/generations/pricing';
+import { quoteGeneration } from '../../domain/generations/quote';
+import type { Config } from '../../platform/config';
 import { principalOf } from '../auth/authenticate';
 import type { GenerationService } from '../../orchestration/generation-service';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
@@ -25,8 +28,21 @@ export const generationIdParams = z.object({ id: z.string().min(1).max(64).regex
 
 export const cancelGenerationBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
 
-export function generationRoutes(service: GenerationService): Router {
+export const generationQuoteQuery = z
+  .object({
+    type: z.enum(['flashcards', 'quiz']),
+    count: z.coerce.number().int().min(1).max(MAX_ITEMS_PER_GENERATION),
+  })
+  .strict();
+
+export function generationRoutes(service: GenerationService, deps: { prisma: PrismaClient; config: Pick<Config, 'MIN_CREDITS_TO_GENERATE'> }): Router {
   const router = Router();
+
+  // Before /generations/:id, which would otherwise take "quote" for an id.
+  router.get('/generations/quote', async (req, res) => {
+    const query = parseOrThrow(generationQuoteQuery, req.query, 'query');
+    res.json(await quoteGeneration(deps.prisma, { userId: principalOf(res).userId, type: query.type, count: query.count, minCreditsToGenerate: deps.config.MIN_CREDITS_TO_GENERATE }));
+  });
 
   router.post('/generations', async (req, res) => {
     const body = parseOrThrow(createGenerationBody, req.body, 'body');
