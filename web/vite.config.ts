@@ -8,6 +8,7 @@ export default defineConfig(({ mode }) => {
   // API_URL (no VITE_ prefix: it never reaches the browser) is where the dev server proxies /api.
   const env = loadEnv(mode, root, '');
   const apiUrl = env.API_URL ?? `http://127.0.0.1:${env.API_PORT ?? '3000'}`;
+  const proxy = { '/api': { target: apiUrl, changeOrigin: true, rewrite: (path: string) => path.replace(/^\/api/, '') } };
   return {
     root,
     plugins: [react()],
@@ -16,10 +17,8 @@ export default defineConfig(({ mode }) => {
       port: Number(env.WEB_PORT ?? 5173),
       // One origin in development: the browser calls /api/..., Vite forwards it to the API without
       // the prefix. Server-sent events pass through unbuffered.
-      proxy: {
-        '/api': { target: apiUrl, changeOrigin: true, rewrite: (path) => path.replace(/^\/api/, '') },
-      },
+      proxy,
     },
-    preview: { port: Number(env.WEB_PORT ?? 4173) },
+    preview: { port: Number(env.WEB_PORT ?? 4173), proxy },
   };
 });

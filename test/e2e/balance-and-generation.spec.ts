@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectSameDocument, markDocument, newUserId, signIn } from './support';
+import { expectSameDocument, gift, markDocument, newUserId, openAs, signIn } from './support';
 
 const NOTES = 'Photosynthesis turns light into chemical energy. Chlorophyll absorbs mostly blue and red light. Oxygen is released as a by-product.';
 
@@ -49,13 +49,20 @@ test('a generation that fails shows the reason and the refund, and the header is
   await expectSameDocument(page);
 });
 
-test('a generation the user cannot afford cannot be submitted and points to buying credits', async ({ page }) => {
+test('a generation the user cannot afford cannot be submitted and points to buying credits', async ({ page, browser }) => {
+  const friend = newUserId('friend');
+  await (await openAs(browser, friend)).context().close();
   await signIn(page, newUserId('poor'));
+  await gift(page, friend, 45);
+  await expect(page.getByTestId('credit-balance')).toHaveText('5');
+
   await page.getByRole('link', { name: 'Generate', exact: true }).click();
   await page.getByTestId('generation-type-quiz').check();
   await page.getByTestId('generation-count').fill('50');
-  // 50 questions at 2 credits per 5 cost 20: affordable with 50.
+  // 50 questions at 2 credits per 5 questions cost 20, with 5 available.
   await expect(page.getByTestId('generation-cost')).toHaveAttribute('data-cost', '20');
-  await expect(page.getByTestId('generation-submit')).toBeEnabled();
-  await expect(page.getByTestId('generation-unaffordable')).toHaveCount(0);
+  await expect(page.getByTestId('generation-unaffordable')).toContainText('You need 20 credits');
+  await expect(page.getByTestId('generation-submit')).toBeDisabled();
+  await page.getByTestId('generation-unaffordable').getByRole('link', { name: 'Buy credits' }).click();
+  await expect(page).toHaveURL(/\/premium\/credits$/);
 });

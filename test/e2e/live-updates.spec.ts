@@ -27,7 +27,9 @@ test('a refused gift says why next to the field that caused it', async ({ page }
   await page.getByTestId('gift-amount').fill('5');
   await page.getByTestId('gift-review').click();
   await page.getByTestId('gift-submit').click();
-  await expect(page.getByRole('alert')).toContainText(/no user|not found/i);
+  // Back on the form, the refusal is the recipient field's description.
+  await expect(page.getByTestId('gift-recipient')).toHaveAccessibleDescription(/no user/i);
+  await expect(page.getByTestId('gift-recipient')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('credit-balance')).toHaveText('50');
 });
 

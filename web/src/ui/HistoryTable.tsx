@@ -36,7 +36,7 @@ export function HistoryTable({ items, caption, showActor = false }: { items: His
             const shown = item.type === 'reservation' || item.type === 'release' ? item.availableChange : item.amount;
             return (
               <tr key={item.id} data-testid="history-row" data-type={item.type}>
-                <td>{dateTime(item.createdAt)}</td>
+                <td className="nowrap">{dateTime(item.createdAt)}</td>
                 <td>
                   <span className={`tag tag-${item.type}`}>{entryLabel(item.type)}</span>
                   {item.source && <span className="muted small"> · {item.source.replace(/_/g, ' ')}</span>}

@@ -11,7 +11,7 @@ function DailyBonus() {
   const bonus = useDailyBonus();
   const already = isApiError(bonus.error, 'DAILY_BONUS_ALREADY_CLAIMED') ? bonus.error.detailString('nextEligibleAt') : undefined;
   return (
-    <div className="stack">
+    <div className="bonus">
       <button type="button" className="button" data-testid="daily-bonus" onClick={() => bonus.mutate()} disabled={bonus.isPending || bonus.isSuccess}>
         {bonus.isPending ? 'Claiming…' : 'Claim daily bonus'}
       </button>
@@ -60,7 +60,7 @@ export function HomePage() {
               </p>
             </>
           )}
-          <div className="row wrap">
+          <div className="row wrap align-start">
             <Link to="/premium/credits" className="button primary">
               Buy credits
             </Link>

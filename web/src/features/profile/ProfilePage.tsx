@@ -46,7 +46,7 @@ export function ProfilePage() {
             <dl className="summary">
               <dt>Available</dt>
               <dd>{credits(balance.data.available)}</dd>
-              <dt>Held for generations in progress</dt>
+              <dt>On hold</dt>
               <dd>{credits(balance.data.reserved)}</dd>
               <dt>Balance</dt>
               <dd>{credits(balance.data.balance)}</dd>
