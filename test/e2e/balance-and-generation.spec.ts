@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectSameDocument, gift, markDocument, newUserId, openAs, signIn } from './support';
+import { expectSameDocument, gift, markDocument, navLink, newUserId, openAs, signIn } from './support';
 
 const NOTES = 'Photosynthesis turns light into chemical energy. Chlorophyll absorbs mostly blue and red light. Oxygen is released as a by-product.';
 
@@ -13,7 +13,7 @@ test('a new user sees their 50 sign-up credits in the header', async ({ page }) 
 test('generating 10 flashcards shows the cost of 2 before submitting and 48 in the header after, without a reload', async ({ page }) => {
   await signIn(page, newUserId('gen'));
   await markDocument(page);
-  await page.getByRole('link', { name: 'Generate', exact: true }).click();
+  await navLink(page, 'Generate').click();
   await page.getByTestId('generation-type-flashcards').check();
   await page.getByTestId('generation-count').fill('10');
   await page.getByTestId('generation-text').fill(NOTES);
@@ -28,14 +28,14 @@ test('generating 10 flashcards shows the cost of 2 before submitting and 48 in t
   await expect(page.getByTestId('credit-held')).toHaveCount(0);
   await expectSameDocument(page);
 
-  await page.getByRole('link', { name: 'History', exact: true }).click();
+  await navLink(page, 'History').click();
   await expect(page.getByTestId('history-row').filter({ hasText: 'Spent' }).first()).toContainText('−2');
 });
 
 test('a generation that fails shows the reason and the refund, and the header is unchanged', async ({ page }) => {
   await signIn(page, newUserId('fail'));
   await markDocument(page);
-  await page.getByRole('link', { name: 'Generate', exact: true }).click();
+  await navLink(page, 'Generate').click();
   await page.getByTestId('generation-count').fill('10');
   await page.getByTestId('generation-text').fill(`${NOTES} [fail]`);
   await expect(page.getByTestId('generation-cost')).toHaveAttribute('data-cost', '2');
@@ -56,7 +56,7 @@ test('a generation the user cannot afford cannot be submitted and points to buyi
   await gift(page, friend, 45);
   await expect(page.getByTestId('credit-balance')).toHaveText('5');
 
-  await page.getByRole('link', { name: 'Generate', exact: true }).click();
+  await navLink(page, 'Generate').click();
   await page.getByTestId('generation-type-quiz').check();
   await page.getByTestId('generation-count').fill('50');
   // 50 questions at 2 credits per 5 questions cost 20, with 5 available.

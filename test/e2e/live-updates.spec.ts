@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectSameDocument, gift, markDocument, newUserId, openAs, signIn } from './support';
+import { expectSameDocument, gift, markDocument, navLink, newUserId, openAs, signIn } from './support';
 
 // The balance refetches every 60 s anyway: these waits are far shorter, so a pass means the
 // server-sent `credits` event delivered the change.
@@ -22,7 +22,7 @@ test('a gift moves credits, and the recipient’s open page updates through even
 
 test('a refused gift says why next to the field that caused it', async ({ page }) => {
   await signIn(page, newUserId('refused'));
-  await page.getByRole('link', { name: 'Gift', exact: true }).click();
+  await navLink(page, 'Gift').click();
   await page.getByTestId('gift-recipient').fill(newUserId('nobody'));
   await page.getByTestId('gift-amount').fill('5');
   await page.getByTestId('gift-review').click();
@@ -39,7 +39,7 @@ test('an admin adjustment shows up on the user’s open page through events', as
   await markDocument(page);
 
   const admin = await openAs(browser, newUserId('admin'), { admin: true });
-  await admin.getByRole('link', { name: 'Admin', exact: true }).click();
+  await navLink(admin, 'Admin').click();
   await admin.getByTestId('admin-user-id').fill(userId);
   await admin.getByTestId('admin-user-find').click();
   await expect(admin.getByTestId('admin-user-balance')).toContainText('50 credits');
@@ -57,7 +57,7 @@ test('an admin adjustment shows up on the user’s open page through events', as
 
 test('a non-admin on /admin sees a refusal', async ({ page }) => {
   await signIn(page, newUserId('notadmin'));
-  await expect(page.getByRole('link', { name: 'Admin', exact: true })).toHaveCount(0);
+  await expect(navLink(page, 'Admin')).toHaveCount(0);
   await page.goto('/admin');
   await expect(page.getByTestId('admin-forbidden')).toBeVisible();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Not allowed');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { gift, newUserId, openAs, signIn } from './support';
+import { gift, navLink, newUserId, openAs, signIn } from './support';
 
 /**
  * The fake payment provider's checkout page (web/CONTRACT.md) has a "Pay" and a "Decline" button;
@@ -7,7 +7,7 @@ import { gift, newUserId, openAs, signIn } from './support';
  */
 test('buying a package: checkout, Pay, and the success page shows the credits and the new balance', async ({ page }) => {
   await signIn(page, newUserId('buy'));
-  await page.getByRole('link', { name: 'Buy credits', exact: true }).click();
+  await navLink(page, 'Buy credits').click();
   await expect(page.getByTestId('package-buy')).toHaveCount(3);
   await page.locator('[data-testid="package-buy"][data-package="starter"]').click();
 
@@ -24,7 +24,7 @@ test('buying a package: checkout, Pay, and the success page shows the credits an
 
 test('a declined payment shows the failure page with the reason and the balance unchanged', async ({ page }) => {
   await signIn(page, newUserId('decline'));
-  await page.getByRole('link', { name: 'Buy credits', exact: true }).click();
+  await navLink(page, 'Buy credits').click();
   await page.locator('[data-testid="package-buy"][data-package="starter"]').click();
 
   await expect(page).toHaveURL(/\/checkout\//);

@@ -2,6 +2,11 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, type Browser, type Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 
+/** A link in the main navigation (the pages have their own links with the same names). */
+export function navLink(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
 /** Every test makes its own users: no test depends on another's data. */
 export function newUserId(label: string): string {
   return `e2e-${label}-${randomUUID().slice(0, 12)}`;
@@ -51,7 +56,7 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 
 /** Starts a generation from the Generate page and waits for it to end. */
 export async function generate(page: Page, input: { type?: 'flashcards' | 'quiz'; count: number; text: string }): Promise<void> {
-  await page.getByRole('link', { name: 'Generate', exact: true }).click();
+  await navLink(page, 'Generate').click();
   if (input.type === 'quiz') await page.getByTestId('generation-type-quiz').check();
   await page.getByTestId('generation-count').fill(String(input.count));
   await page.getByTestId('generation-text').fill(input.text);
@@ -61,7 +66,7 @@ export async function generate(page: Page, input: { type?: 'flashcards' | 'quiz'
 
 /** Sends a gift through the Gift page (review, then confirm). */
 export async function gift(page: Page, toUserId: string, amount: number): Promise<void> {
-  await page.getByRole('link', { name: 'Gift', exact: true }).click();
+  await navLink(page, 'Gift').click();
   await page.getByTestId('gift-recipient').fill(toUserId);
   await page.getByTestId('gift-amount').fill(String(amount));
   await page.getByTestId('gift-review').click();
