@@ -2,6 +2,8 @@
 // type-aware checks everywhere, and a stricter fence around workflow code that Temporal replays.
 import js from '@eslint/js';
 import importPlugin from 'eslint-plugin-import';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { builtinModules} from 'node:module';
 import { readdirSync } from 'node:fs';
@@ -81,6 +83,23 @@ export default tseslint.config(
         'error',
         { patterns: [{ group: ['**/generated/prisma/client'], allowTypeImports: true, message: 'Call a domain module; routes and orchestration do not query Prisma.' }] },
       ],
+    },
+  },
+  {
+    // The web app (web/): browser code, typed against web/tsconfig.json, React's rules of hooks.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { import: importPlugin, 'react-hooks': reactHooks },
+    settings: { 'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } } },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import/no-cycle': 'error',
     },
   },
   {

@@ -1,0 +1,4 @@
+export const notificationKeys = {
+  all: () => ['notifications'] as const,
+  unread: () => ['notifications', 'unread'] as const,
+};

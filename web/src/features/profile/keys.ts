@@ -1,0 +1,4 @@
+export const profileKeys = {
+  referral: () => ['profile', 'referral'] as const,
+  subscription: () => ['profile', 'subscription'] as const,
+};
