@@ -27,7 +27,13 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
       const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
       const intent = await provider(() =>
         deps.provider.createPaymentIntent(
-          { purchaseId: purchase.id, amountCents: purchase.priceCents, currency: purchase.currency, description: `${purchase.credits} credits (${purchase.packageId})` },
+          {
+            purchaseId: purchase.id,
+            amountCents: purchase.priceCents,
+            currency: purchase.currency,
+            description: `${purchase.credits} credits (${purchase.packageId})`,
+            ...(purchase.successUrl && purchase.cancelUrl ? { returnUrls: { success: purchase.successUrl, cancel: purchase.cancelUrl } } : {}),
+          },
           input.idempotencyKey,
         ),
       );

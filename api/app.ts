@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import type { Config } from '../platform/config';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -24,6 +25,11 @@ import { healthRoutes } from './routes/health';
 import { paymentWebhookRoutes } from './routes/payment-webhooks';
 import { purchaseRoutes } from './routes/purchases';
 import { PurchaseService } from '../orchestration/purchase-service';
+import { CreditEventHub } from './events/credit-event-hub';
+import { stripApiPrefix } from './middleware/api-prefix';
+import { serveWebApp } from './middleware/web-app';
+import { devSessionRoutes } from './routes/dev-session';
+import { eventRoutes } from './routes/events';
 
 export interface AppDependencies {
   config: Config;
@@ -33,10 +39,23 @@ export interface AppDependencies {
   logError?: (error: unknown, context: Record<string, unknown>) => void;
   metrics?: CreditsMetrics;
   logger?: Logger;
+  // The LISTEN hub behind GET /users/me/events; made from DATABASE_URL when not given.
+  events?: CreditEventHub;
+}
+
+export interface CreditsApp {
+  app: Express;
+  // Ends the open event streams and closes the hub's connection (the process is shutting down).
+  close(): Promise<void>;
 }
 
 /** The HTTP app, without listening: tests drive it in-process, api/main.ts serves it. */
 export function createApp(deps: AppDependencies): Express {
+  return createCreditsApp(deps).app;
+}
+
+/** The app and what must be closed with it (api/main.ts, and tests that open event streams). */
+export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const { config, prisma, clock } = deps;
   const metrics = deps.metrics ?? createMetrics('api');
   const app = express();
@@ -44,6 +63,13 @@ export function createApp(deps: AppDependencies): Express {
   app.use(recordRequestMetrics(metrics));
   if (deps.logger) app.use(logRequests(deps.logger));
   app.set('trust proxy', false);
+  // Other origins only when named (a host app on its own domain); the web app itself is same-origin.
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use(cors({ origin: config.CORS_ORIGINS, allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], methods: ['GET', 'POST', 'PUT', 'DELETE'], maxAge: 600 }));
+  }
+  const webApp = serveWebApp(config.WEB_APP_DIST_DIR);
+  if (webApp) app.use(webApp);
+  app.use(stripApiPrefix);
   // Refused and ignored webhooks are worth a warning in the logs (the event table keeps them too).
   const logger = deps.logger;
   const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
@@ -64,6 +90,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/docs', (_req, res) => {
     res.type('html').send(renderDocsPage(openApiDocument));
   });
+  app.use(devSessionRoutes({ config, clock }));
   app.use(
     authenticate({
       config,
@@ -74,17 +101,26 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use(limitWritesPerUser(new TokenBucketLimiter({ capacity: config.RATE_LIMIT_BURST, refillPerMinute: config.RATE_LIMIT_PER_MINUTE, clock })));
-  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
+  const hub = deps.events ?? new CreditEventHub({ databaseUrl: config.DATABASE_URL ?? '', onError: (error) => logger?.warn({ err: error }, 'credit events: listener connection failed') });
+  const events = eventRoutes({ prisma, clock, config, hub });
+  app.use(events.router);
+  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics }), { prisma, config }));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config, metrics }));
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
-  app.use(purchaseRoutes(purchases));
+  app.use(purchaseRoutes(purchases, config));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);
   const logError = deps.logError ?? ((error: unknown, context: Record<string, unknown>) => (deps.logger ? deps.logger.error({ ...context, err: error }, 'unhandled error') : console.error('api: unhandled error', context, error)));
   app.use(createErrorHandler(logError));
-  return app;
+  return {
+    app,
+    async close() {
+      events.closeAll();
+      await hub.close();
+    },
+  };
 }

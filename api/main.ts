@@ -5,7 +5,7 @@ import { createPrismaClient } from '../platform/database';
 import { systemClock } from '../platform/clock';
 import { applyLedgerSettings } from '../domain/ledger/ledger-settings';
 import { createLogger } from '../platform/logger';
-import { createApp } from './app';
+import { createCreditsApp } from './app';
 
 // In-flight requests get this long to finish after SIGTERM before the process exits anyway.
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -19,12 +19,15 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('api', config.LOG_LEVEL);
-  const app = createApp({ config, prisma, temporal, clock: systemClock, logger });
+  const { app, close: closeApp } = createCreditsApp({ config, prisma, temporal, clock: systemClock, logger });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info(`api: listening on http://${config.API_HOST}:${config.API_PORT}`);
   });
   const shutdown = async (signal: string) => {
     logger.info(`api: ${signal} received, draining`);
+    // Event streams never end on their own: end them first (clients reconnect elsewhere) so the
+    // server can close once the ordinary requests in flight are answered.
+    await closeApp();
     await closeServer(server);
     await connection.close();
     await prisma.$disconnect();

@@ -43,7 +43,7 @@ export interface PurchaseServiceDeps {
 export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string): Promise<{ purchase: PurchaseView; created: boolean }> {
+  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }): Promise<{ purchase: PurchaseView; created: boolean }> {
     if (!this.deps.config.PAYMENT_PROVIDER_URL) {
       throw new ServiceUnavailableError('Purchases are unavailable: no payment provider is configured (PAYMENT_PROVIDER_URL)');
     }
@@ -54,7 +54,9 @@ export class PurchaseService {
         userId,
         creditPackage: creditPackage(packageId),
         idempotencyKey,
-        requestHash: createHash('sha256').update(JSON.stringify({ packageId })).digest('hex'),
+        // Without return URLs the hash is the one purchases made before they existed had.
+        requestHash: createHash('sha256').update(JSON.stringify(returnUrls ? { packageId, returnUrls } : { packageId })).digest('hex'),
+        returnUrls: returnUrls && { success: withPurchaseId(returnUrls.success, purchaseId), cancel: withPurchaseId(returnUrls.cancel, purchaseId) },
         workflowId: purchaseWorkflowId(purchaseId),
         maxBalanceCredits: this.deps.config.MAX_BALANCE,
         at: this.deps.clock.now(),
@@ -149,4 +151,11 @@ function classify(event: PaymentWebhookEvent, purchase: Purchase | null): Webhoo
   const sameIntent = purchase.providerPaymentId === null || purchase.providerPaymentId === event.data.paymentIntentId;
   const sameMoney = purchase.priceCents === event.data.amountCents && purchase.currency === event.data.currency.toUpperCase();
   return sameIntent && sameMoney ? 'signalled' : 'ignored_mismatch';
+}
+
+/** The web app's success and failure pages learn which purchase they are about from `?purchase=`. */
+function withPurchaseId(returnUrl: string, purchaseId: string): string {
+  const url = new URL(returnUrl);
+  url.searchParams.set('purchase', purchaseId);
+  return url.toString();
 }

@@ -82,6 +82,8 @@ const configSchema = z
     // An identity provider's JSON Web Key Set: when set, RS256/ES256 tokens signed by its keys are
     // accepted too (jose fetches and caches the set, refetching on an unknown key id).
     AUTH_JWKS_URL: unsetIfEmpty(z.string().url().optional()),
+    // The `iss` those tokens must carry (the identity provider's); unset accepts any issuer.
+    AUTH_JWKS_ISSUER: unsetIfEmpty(z.string().optional()),
 
     // The web app's public origin (where the success and failure pages live). Purchase return URLs
     // must point here or at one of CORS_ORIGINS. Unset: the API's own origin, as the browser sends it.

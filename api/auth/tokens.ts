@@ -1,4 +1,4 @@
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../../platform/config';
 import { UnauthenticatedError } from '../../platform/errors';
@@ -17,7 +17,22 @@ const claimsSchema = z.object({
   role: z.enum(['user', 'admin']).default('user'),
 });
 
-type AuthConfig = Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER'>;
+type AuthConfig = Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER'> & Partial<Pick<Config, 'AUTH_JWKS_URL' | 'AUTH_JWKS_ISSUER'>>;
+
+// Tokens from an identity provider, checked against its published keys.
+const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+
+// One key set per URL for the process: jose caches the keys and refetches on an unknown key id.
+const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+function remoteKeySet(url: string): ReturnType<typeof createRemoteJWKSet> {
+  let keySet = remoteKeySets.get(url);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(url), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    remoteKeySets.set(url, keySet);
+  }
+  return keySet;
+}
 
 function secretKey(config: AuthConfig): Uint8Array {
   return new TextEncoder().encode(config.AUTH_JWT_SECRET);
@@ -36,7 +51,7 @@ export function signAccessToken(principal: Principal, config: AuthConfig, expire
 
 export async function verifyAccessToken(token: string, config: AuthConfig): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(config), { algorithms: ['HS256'], issuer: config.AUTH_JWT_ISSUER });
+    const { payload } = await verifySignature(token, config);
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new UnauthenticatedError('The token does not name a valid user');
     return { userId: claims.data.sub, role: claims.data.role };
@@ -45,4 +60,17 @@ export async function verifyAccessToken(token: string, config: AuthConfig): Prom
     if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');
     throw new UnauthenticatedError('The token is not valid');
   }
+}
+
+/**
+ * HS256 tokens are ours (AUTH_JWT_SECRET, our issuer); RS256/ES256 tokens, when AUTH_JWKS_URL is
+ * set, are the identity provider's, checked against its key set. The header only picks the path:
+ * each path allows its own algorithms alone, so a token cannot choose a weaker check.
+ */
+async function verifySignature(token: string, config: AuthConfig): Promise<{ payload: JWTPayload }> {
+  const { alg } = decodeProtectedHeader(token);
+  if (alg && JWKS_ALGORITHMS.includes(alg) && config.AUTH_JWKS_URL) {
+    return jwtVerify(token, remoteKeySet(config.AUTH_JWKS_URL), { algorithms: JWKS_ALGORITHMS, ...(config.AUTH_JWKS_ISSUER ? { issuer: config.AUTH_JWKS_ISSUER } : {}) });
+  }
+  return jwtVerify(token, secretKey(config), { algorithms: ['HS256'], issuer: config.AUTH_JWT_ISSUER });
 }

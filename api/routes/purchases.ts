@@ -6,12 +6,33 @@ import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
 import { parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
+import type { Config } from '../../platform/config';
 
-export const createPurchaseBody = z.object({ packageId: z.enum(CREDIT_PACKAGE_IDS) }).strict();
+const returnUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000);
+
+export const createPurchaseBody = z
+  .object({
+    packageId: z.enum(CREDIT_PACKAGE_IDS),
+    // Where the provider's checkout sends the buyer back; `?purchase=<id>` is added to both.
+    returnUrls: z.object({ success: returnUrl, cancel: returnUrl }).strict().optional(),
+  })
+  .strict();
 
 export const purchaseParams = z.object({ id: z.uuid('not a purchase id') }).strict();
 
-export function purchaseRoutes(service: PurchaseService): Router {
+/**
+ * Return URLs may only lead back to us (the web app's origin, the API's own, or a named CORS
+ * origin): anything else would make our checkout an open redirect to a look-alike page.
+ */
+function refuseForeignReturnUrls(returnUrls: { success: string; cancel: string } | undefined, allowedOrigins: ReadonlySet<string>): void {
+  if (!returnUrls) return;
+  const issues = (['success', 'cancel'] as const)
+    .filter((which) => !allowedOrigins.has(new URL(returnUrls[which]).origin))
+    .map((which) => ({ path: `body.returnUrls.${which}`, message: `must be on one of this service's origins (${[...allowedOrigins].join(', ')})` }));
+  if (issues.length > 0) throw new ValidationError(`${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+}
+
+export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'WEB_APP_URL' | 'CORS_ORIGINS'>): Router {
   const router = Router();
 
   router.get('/credit-packages', (_req, res) => {
@@ -23,7 +44,9 @@ export function purchaseRoutes(service: PurchaseService): Router {
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     // A purchase charges money: without a key, a retried request could charge twice.
     if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every purchase');
-    const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey);
+    const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
+    refuseForeignReturnUrls(body.returnUrls, new Set([ownOrigin, ...(config.WEB_APP_URL ? [new URL(config.WEB_APP_URL).origin] : []), ...config.CORS_ORIGINS]));
+    const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey, body.returnUrls);
     res.locals.workflowId = purchase.workflowId;
     res.status(created ? 201 : 200).location(`/credits/purchases/${purchase.id}`).json(purchase);
   });

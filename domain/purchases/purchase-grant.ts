@@ -18,6 +18,8 @@ export interface PurchaseAdmission {
   workflowId: string;
   maxBalanceCredits: number;
   at: Date;
+  // Where the provider's checkout sends the buyer back, this purchase's id already in them.
+  returnUrls?: { success: string; cancel: string };
 }
 
 /**
@@ -54,6 +56,8 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
       idempotencyKey: request.idempotencyKey,
       requestHash: request.requestHash,
       workflowId: request.workflowId,
+      successUrl: request.returnUrls?.success ?? null,
+      cancelUrl: request.returnUrls?.cancel ?? null,
       createdAt: request.at,
     },
   });

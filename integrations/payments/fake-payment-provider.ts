@@ -15,6 +15,10 @@ import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebh
  *   POST /v1/payment_intents/:id/complete           the customer paid: payment_intent.succeeded
  *   POST /v1/payment_intents/:id/fail {"reason"}    the payment was declined: payment_intent.payment_failed
  *   POST /v1/events/:id/redeliver                   sends an event again (same id), as providers do
+ *
+ * A person pays on its checkout page instead: GET /checkout/:id (as HTML when the browser asks for
+ * it, JSON instructions otherwise) shows the amount with Pay and Decline buttons, which settle the
+ * intent like the endpoints above and send the browser back to the intent's return URL (303).
  */
 export interface FakePaymentProviderOptions {
   host?: string;
@@ -47,6 +51,8 @@ class HttpError extends Error {
 
 export class FakePaymentProvider {
   readonly intents = new Map<string, PaymentIntent>();
+  // Where each intent's checkout sends the buyer back, when the intent was created with them.
+  private readonly returnUrls = new Map<string, { success: string; cancel: string }>();
   readonly refunds: PaymentRefund[] = [];
   readonly deliveries: WebhookDelivery[] = [];
   // Every call our client made, in order: what a test asserts "the provider saw".
@@ -147,8 +153,9 @@ export class FakePaymentProvider {
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
-      const body = await readJson(req);
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      if (await this.serveCheckoutPage(req, res, path)) return;
+      const body = await readJson(req);
       const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
       if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver)$/.test(path)) this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
       const { status, body: answer } = await this.route(req.method ?? 'GET', path, body, idempotencyKey);
@@ -194,6 +201,8 @@ export class FakePaymentProvider {
     const id = `pi_${randomUUID().replace(/-/g, '')}`;
     const intent: PaymentIntent = { id, status: 'requires_payment', amountCents, currency, purchaseId, checkoutUrl: `${this.url}/checkout/${id}`, failureReason: null };
     this.intents.set(id, intent);
+    const returnUrls = body.returnUrls as { success?: unknown; cancel?: unknown } | undefined;
+    if (typeof returnUrls?.success === 'string' && typeof returnUrls.cancel === 'string') this.returnUrls.set(id, { success: returnUrls.success, cancel: returnUrls.cancel });
     return { ...intent };
   }
 
@@ -218,6 +227,36 @@ export class FakePaymentProvider {
     return refund;
   }
 
+  /**
+   * The checkout page a person uses: answers true when it handled the request. Pay and Decline are
+   * plain forms, so the page works with the keyboard and without script.
+   */
+  private async serveCheckoutPage(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
+    const page = /^\/checkout\/([^/]+)$/.exec(path);
+    const action = /^\/checkout\/([^/]+)\/(pay|decline)$/.exec(path);
+    if (req.method === 'GET' && page && /text\/html/.test(req.headers.accept ?? '')) {
+      const intent = this.intents.get(decodeURIComponent(page[1]!));
+      if (!intent) throw new HttpError(404, 'No such payment intent');
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(checkoutPage(intent));
+      return true;
+    }
+    if (req.method === 'POST' && action) {
+      for await (const _chunk of req) {
+        // The forms carry no fields; the body is read only so the connection can be reused.
+      }
+      const intentId = decodeURIComponent(action[1]!);
+      const paid = action[2] === 'pay';
+      const intent = this.intents.get(intentId);
+      if (!intent) throw new HttpError(404, 'No such payment intent');
+      if (intent.status === 'requires_payment') await (paid ? this.complete(intentId) : this.fail(intentId, 'card_declined'));
+      const back = this.returnUrls.get(intentId);
+      if (back) res.writeHead(303, { Location: paid && intent.status === 'succeeded' ? back.success : back.cancel }).end();
+      else res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(checkoutPage(intent));
+      return true;
+    }
+    return false;
+  }
+
   private checkoutInstructions(intentId: string): object {
     const intent = this.intents.get(intentId);
     if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
@@ -227,6 +266,23 @@ export class FakePaymentProvider {
       decline: `curl -X POST ${this.url}/v1/payment_intents/${intentId}/fail -d '{"reason":"card_declined"}'`,
     };
   }
+}
+
+function checkoutPage(intent: PaymentIntent): string {
+  const amount = new Intl.NumberFormat('en-US', { style: 'currency', currency: intent.currency }).format(intent.amountCents / 100);
+  const settled = intent.status === 'requires_payment' ? '' : `<p role="status">This payment is ${escapeHtml(intent.status)}.</p>`;
+  const id = encodeURIComponent(intent.id);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Checkout: ${escapeHtml(amount)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#1a1a2e}main{border:1px solid #ccd;border-radius:12px;padding:1.5rem}
+button{font-size:1rem;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #333;margin-right:.6rem;cursor:pointer}.pay{background:#1d4ed8;color:#fff;border-color:#1d4ed8}</style></head>
+<body><main><h1>Fake checkout</h1><p>Pay <strong>${escapeHtml(amount)}</strong> for purchase <code>${escapeHtml(intent.purchaseId)}</code>.</p>
+<p>This is the development payment provider: no card is charged.</p>${settled}
+<form method="post" action="/checkout/${id}/pay" style="display:inline"><button class="pay" type="submit">Pay</button></form>
+<form method="post" action="/checkout/${id}/decline" style="display:inline"><button type="submit">Decline</button></form></main></body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -35,6 +35,8 @@ export interface CreatePaymentIntentRequest {
   amountCents: number;
   currency: string;
   description: string;
+  // Where checkout sends the buyer after paying or declining; the provider's own page otherwise.
+  returnUrls?: { success: string; cancel: string };
 }
 
 export interface RefundRequest {
@@ -77,7 +79,12 @@ export function createHttpPaymentProvider(options: HttpPaymentProviderOptions): 
   const call = <S extends z.ZodType>(path: string, body: object, idempotencyKey: string, schema: S) => postJson(options, path, body, idempotencyKey, schema);
   return {
     createPaymentIntent: (request, idempotencyKey) =>
-      call('/v1/payment_intents', { amountCents: request.amountCents, currency: request.currency, purchaseId: request.purchaseId, description: request.description }, idempotencyKey, paymentIntentSchema),
+      call(
+        '/v1/payment_intents',
+        { amountCents: request.amountCents, currency: request.currency, purchaseId: request.purchaseId, description: request.description, ...(request.returnUrls ? { returnUrls: request.returnUrls } : {}) },
+        idempotencyKey,
+        paymentIntentSchema,
+      ),
     cancelPaymentIntent: (paymentIntentId, idempotencyKey) => call(`/v1/payment_intents/${encodeURIComponent(paymentIntentId)}/cancel`, {}, idempotencyKey, paymentIntentSchema),
     refundPayment: (request, idempotencyKey) => call('/v1/refunds', request, idempotencyKey, refundSchema),
   };
