@@ -47,6 +47,8 @@ const configSchema = z
     DEV_POSTGRES_PORT: port.default(5433),
     // `npm run dev` only: where it runs the fake payment provider when PAYMENT_PROVIDER_URL is unset.
     DEV_PAYMENT_PROVIDER_PORT: port.default(4242),
+    // `npm run dev` only: the web app's Vite dev server (it proxies /api to the API: one origin).
+    DEV_WEB_PORT: port.default(5173),
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),

@@ -12,7 +12,8 @@ import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 /**
  * `npm run dev`: the whole system on one machine. Embedded Postgres (unless DATABASE_URL is set),
  * migrations, the Temporal dev server with its Web UI, the fake payment provider (unless
- * PAYMENT_PROVIDER_URL is set), the worker and the API; Ctrl-C stops them in reverse order. Data stays under DEV_DATA_DIR, so credits and sagas survive a restart.
+ * PAYMENT_PROVIDER_URL is set), the worker, the API and the web app (Vite, proxying /api to the
+ * API, so the browser sees one origin); Ctrl-C stops them in reverse order. Data stays under DEV_DATA_DIR, so credits and sagas survive a restart.
  */
 const ROOT = path.resolve(__dirname, '..');
 const DEV_DATABASE = 'credits';
@@ -23,6 +24,7 @@ interface Running {
   payments?: FakePaymentProvider;
   worker?: ChildProcess;
   api?: ChildProcess;
+  web?: ChildProcess;
 }
 
 const running: Running = {};
@@ -49,12 +51,19 @@ async function main(): Promise<void> {
   step(`Temporal dev server on ${running.temporal.address}, Web UI ${running.temporal.uiUrl}`);
 
   const apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+  const webUrl = `http://127.0.0.1:${config.DEV_WEB_PORT}`;
   const paymentProviderUrl = await startPaymentProvider(config, apiUrl);
-  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, PAYMENT_PROVIDER_URL: paymentProviderUrl };
-  running.worker = startChild('worker', 'worker/main.ts', childEnv);
-  running.api = startChild('api', 'api/main.ts', childEnv);
+  // The web app's origin is where purchase return URLs may point.
+  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, PAYMENT_PROVIDER_URL: paymentProviderUrl, WEB_APP_URL: config.WEB_APP_URL ?? webUrl };
+  running.worker = startChild('worker', [path.join('node_modules', '.bin', 'tsx'), 'worker/main.ts'], childEnv);
+  running.api = startChild('api', [path.join('node_modules', '.bin', 'tsx'), 'api/main.ts'], childEnv);
+  running.web = startChild('web', [path.join('node_modules', '.bin', 'vite'), '--config', 'web/vite.config.ts', '--host', '127.0.0.1', '--port', String(config.DEV_WEB_PORT), '--strictPort'], {
+    ...process.env,
+    API_URL: apiUrl,
+  });
   await waitForHealthy(`${apiUrl}/healthz`);
-  await printBanner(config, apiUrl, running.temporal.uiUrl ?? '');
+  await waitForHealthy(`${webUrl}/api/healthz`);
+  await printBanner(config, apiUrl, webUrl, running.temporal.uiUrl ?? '');
 }
 
 /** A configured provider is used as is; otherwise the fake one, signing webhooks to our API. */
@@ -86,6 +95,7 @@ async function checkPorts(config: Config, temporalHost: string, temporalPort: nu
   await assertPortFree(temporalPort, temporalHost, 'Temporal', 'TEMPORAL_ADDRESS');
   await assertPortFree(config.TEMPORAL_UI_PORT, temporalHost, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
   if (!config.DATABASE_URL) await assertPortFree(config.DEV_POSTGRES_PORT, '127.0.0.1', 'embedded Postgres', 'DEV_POSTGRES_PORT');
+  await assertPortFree(config.DEV_WEB_PORT, '127.0.0.1', 'web app (Vite)', 'DEV_WEB_PORT');
   if (!config.PAYMENT_PROVIDER_URL) await assertPortFree(config.DEV_PAYMENT_PROVIDER_PORT, '127.0.0.1', 'fake payment provider', 'DEV_PAYMENT_PROVIDER_PORT');
   if (config.WORKER_METRICS_PORT > 0) await assertPortFree(config.WORKER_METRICS_PORT, '127.0.0.1', 'worker metrics', 'WORKER_METRICS_PORT');
   if (config.WORKER_SDK_METRICS_ADDRESS) {
@@ -113,9 +123,9 @@ async function startDatabase(config: Config): Promise<string> {
   return running.postgres.urlFor(DEV_DATABASE);
 }
 
-function startChild(name: 'worker' | 'api', entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+function startChild(name: 'worker' | 'api' | 'web', [command, ...args]: string[], env: NodeJS.ProcessEnv): ChildProcess {
   // Own process group: a terminal's Ctrl-C reaches only this script, which stops the pieces in order.
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(path.join(ROOT, command!), args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = (chunk: Buffer) => chunk.toString().replace(/\n$/, '').split('\n').map((line) => `[${name}] ${line}`).join('\n');
   child.stdout?.on('data', (chunk: Buffer) => console.log(prefix(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => console.error(prefix(chunk)));
@@ -141,11 +151,12 @@ async function waitForHealthy(url: string, timeoutMs = 120_000): Promise<void> {
   throw new Error(`The API did not become healthy at ${url} within ${timeoutMs / 1000}s`);
 }
 
-async function printBanner(config: Config, apiUrl: string, uiUrl: string): Promise<void> {
+async function printBanner(config: Config, apiUrl: string, webUrl: string, uiUrl: string): Promise<void> {
   const token = await signAccessToken({ userId: 'demo-user', role: 'user' }, config);
   const adminToken = await signAccessToken({ userId: 'demo-admin', role: 'admin' }, config);
   console.log(`
   Credits service is up.
+    Web app        ${webUrl}   (sign in as any user id; tick "as admin" for the admin pages)
     API            ${apiUrl}   (health: ${apiUrl}/healthz)
     Temporal UI    ${uiUrl}
     Demo token     ${token}
@@ -181,6 +192,7 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   step('stopping...');
+  await stopChild(running.web, 5_000);
   await stopChild(running.api, 20_000);
   await stopChild(running.worker, 30_000);
   await running.payments?.close().catch((error: unknown) => console.error('dev: stopping the fake payment provider:', error));

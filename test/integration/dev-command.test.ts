@@ -26,7 +26,7 @@ function waitForOutput(child: ChildProcess, output: () => string, needle: string
 }
 
 it('brings the system up with one command and stops it cleanly on Ctrl-C', async () => {
-  const [apiPort, temporalPort, uiPort, pgPort, metricsPort, sdkMetricsPort, paymentsPort] = await Promise.all(Array.from({ length: 7 }, () => findFreePort()));
+  const [apiPort, temporalPort, uiPort, pgPort, metricsPort, sdkMetricsPort, paymentsPort, webPort] = await Promise.all(Array.from({ length: 8 }, () => findFreePort()));
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -37,6 +37,7 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     WORKER_METRICS_PORT: String(metricsPort),
     WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}`,
     DEV_PAYMENT_PROVIDER_PORT: String(paymentsPort),
+    DEV_WEB_PORT: String(webPort),
     DEV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'credits-dev-')),
     TEMPORAL_CLI_PATH: process.env.CREDITS_TEST_TEMPORAL_CLI,
   };
@@ -50,6 +51,13 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     const token = /Demo token\s+(\S+)/.exec(output)![1]!;
     expect(output).toContain(`Temporal UI    http://127.0.0.1:${uiPort}`);
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    // The web app, and the API through its proxy: one origin for the browser.
+    expect(output).toContain(`    Web app        http://127.0.0.1:${webPort}`);
+    const page = await fetch(`http://127.0.0.1:${webPort}/premium/credits`, { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const viaProxy = await fetch(`http://127.0.0.1:${webPort}/api/users/me/credits`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(((await viaProxy.json()) as { userId: string }).userId).toBe('demo-user');
 
     const created = await fetch(`http://127.0.0.1:${apiPort}/generations`, {
       method: 'POST',
@@ -90,6 +98,7 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     expect(output).toContain('worker: stopped');
     await expect(fetch(`http://127.0.0.1:${apiPort}/healthz`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${uiPort}/`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${webPort}/`)).rejects.toThrow();
   } finally {
     try {
       process.kill(-dev.pid!, 'SIGKILL');
