@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
+# The web app, served by the API from its own origin (WEB_APP_DIST_DIR).
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
 USER node
 CMD ["node", "dist/api/main.js"]

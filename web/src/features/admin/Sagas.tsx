@@ -58,7 +58,7 @@ export function Sagas() {
   const sagas = useSagas(filters);
   return (
     <section className="stack" aria-labelledby="admin-sagas">
-      <h2 id="admin-sagas">Generation sagas</h2>
+      <h2 id="admin-sagas">Sagas: generations and purchases</h2>
       <div className="card row wrap align-end" role="group" aria-label="Saga filters">
         <div className="checkbox">
           <input id="saga-stuck" type="checkbox" checked={filters.stuck ?? false} onChange={(event) => setFilters({ ...filters, stuck: event.target.checked })} />
@@ -95,7 +95,7 @@ export function Sagas() {
           ) : (
             <div className="table-wrap">
               <table>
-                <caption className="visually-hidden">Generation sagas</caption>
+                <caption className="visually-hidden">Sagas: generations and purchases</caption>
                 <thead>
                   <tr>
                     <th scope="col">Workflow</th>
