@@ -55,9 +55,11 @@ async function main(): Promise<void> {
   const paymentProviderUrl = await startPaymentProvider(config, apiUrl);
   // The web app's origin is where purchase return URLs may point.
   const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, PAYMENT_PROVIDER_URL: paymentProviderUrl, WEB_APP_URL: config.WEB_APP_URL ?? webUrl };
-  running.worker = startChild('worker', [path.join('node_modules', '.bin', 'tsx'), 'worker/main.ts'], childEnv);
-  running.api = startChild('api', [path.join('node_modules', '.bin', 'tsx'), 'api/main.ts'], childEnv);
-  running.web = startChild('web', [path.join('node_modules', '.bin', 'vite'), '--config', 'web/vite.config.ts', '--host', '127.0.0.1', '--port', String(config.DEV_WEB_PORT), '--strictPort'], {
+  // Node with tsx's loader rather than the tsx CLI, whose signal relay SIGKILLs a child that does not
+  // acknowledge a signal within 30 ms: Ctrl-C must reach the API and the worker so they drain.
+  running.worker = startChild('worker', [process.execPath, '--import', 'tsx', 'worker/main.ts'], childEnv);
+  running.api = startChild('api', [process.execPath, '--import', 'tsx', 'api/main.ts'], childEnv);
+  running.web = startChild('web', [path.join(ROOT, 'node_modules', '.bin', 'vite'), '--config', 'web/vite.config.ts', '--host', '127.0.0.1', '--port', String(config.DEV_WEB_PORT), '--strictPort'], {
     ...process.env,
     API_URL: apiUrl,
   });
@@ -125,7 +127,7 @@ async function startDatabase(config: Config): Promise<string> {
 
 function startChild(name: 'worker' | 'api' | 'web', [command, ...args]: string[], env: NodeJS.ProcessEnv): ChildProcess {
   // Own process group: a terminal's Ctrl-C reaches only this script, which stops the pieces in order.
-  const child = spawn(path.join(ROOT, command!), args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = (chunk: Buffer) => chunk.toString().replace(/\n$/, '').split('\n').map((line) => `[${name}] ${line}`).join('\n');
   child.stdout?.on('data', (chunk: Buffer) => console.log(prefix(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => console.error(prefix(chunk)));

@@ -7,7 +7,9 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** The real API entry point (api/main.ts) as a child process, for shutdown tests. */
 export function startApiProcess(harness: SagaHarness, port: number): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   let output = '';
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['api/main.ts'], {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI relays a signal and SIGKILLs the child
+  // when it does not acknowledge it within 30 ms, which a busy machine can miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
