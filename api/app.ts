@@ -8,7 +8,7 @@ import { createMetrics, type CreditsMetrics } from '../platform/metrics';
 import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { recordRequestMetrics } from './middleware/metrics';
-import { buildOpenApiDocument, renderDocsPage } from './openapi';
+import { buildOpenApiDocument, docsAssetsPath, renderDocsPage } from './openapi';
 import { limitWritesPerUser, TokenBucketLimiter } from './middleware/rate-limit';
 import { logRequests } from './middleware/request-logging';
 import type { Logger } from '../platform/logger';
@@ -23,6 +23,9 @@ import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
 import { paymentWebhookRoutes } from './routes/payment-webhooks';
 import { purchaseRoutes } from './routes/purchases';
+import { achievementRoutes } from './routes/achievements';
+import { recordActivityDays } from './middleware/activity-days';
+import { recordUserActivityDay } from '../domain/bonuses/daily-bonus';
 import { PurchaseService } from '../orchestration/purchase-service';
 
 export interface AppDependencies {
@@ -61,6 +64,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  app.use('/docs/assets', express.static(docsAssetsPath(), { index: false, maxAge: '1h' }));
   app.get('/docs', (_req, res) => {
     res.type('html').send(renderDocsPage(openApiDocument));
   });
@@ -73,6 +77,8 @@ export function createApp(deps: AppDependencies): Express {
       },
     }),
   );
+  // Who was active each UTC day, for the nightly daily bonus: one upsert per user per day.
+  app.use(recordActivityDays({ clock, record: (userId, day) => recordUserActivityDay(prisma, userId, day) }));
   app.use(limitWritesPerUser(new TokenBucketLimiter({ capacity: config.RATE_LIMIT_BURST, refillPerMinute: config.RATE_LIMIT_PER_MINUTE, clock })));
   app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics })));
   app.use(creditRoutes({ prisma, clock, config }));
@@ -81,6 +87,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
+  app.use(achievementRoutes({ prisma }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);

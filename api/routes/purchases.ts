@@ -6,6 +6,7 @@ import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
 import { parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
+import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http/time-cursor';
 
 export const createPurchaseBody = z.object({ packageId: z.enum(CREDIT_PACKAGE_IDS) }).strict();
 
@@ -26,6 +27,12 @@ export function purchaseRoutes(service: PurchaseService): Router {
     const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey);
     res.locals.workflowId = purchase.workflowId;
     res.status(created ? 201 : 200).location(`/credits/purchases/${purchase.id}`).json(purchase);
+  });
+
+  router.get('/credits/purchases', async (req, res) => {
+    const query = parseOrThrow(timeCursorListQuery, req.query, 'query');
+    const page = await service.list(principalOf(res).userId, { limit: query.limit, before: decodeTimeCursor(query.cursor) });
+    res.json({ items: page.items, nextCursor: encodeTimeCursor(page.next) });
   });
 
   router.get('/credits/purchases/:id', async (req, res) => {
