@@ -41,7 +41,9 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
       balance: summary.balanceCredits,
       reserved: summary.reservedCredits,
       available: summary.availableCredits,
-      lowCredit: summary.availableCredits < deps.config.LOW_CREDIT_WARNING_THRESHOLD,
+      // The settled balance, like the low_credit_warning and low_credit events, so the banner and the
+      // notifications always agree (a hold that is refunded never flips either).
+      lowCredit: summary.balanceCredits < deps.config.LOW_CREDIT_WARNING_THRESHOLD,
       lowCreditThreshold: deps.config.LOW_CREDIT_WARNING_THRESHOLD,
       nextExpiry: summary.nextExpiry ? { at: summary.nextExpiry.at.toISOString(), credits: summary.nextExpiry.credits } : null,
       // About how many more generations the available credits buy at this user's own average cost.

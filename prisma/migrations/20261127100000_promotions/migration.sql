@@ -73,14 +73,14 @@ INSERT INTO "achievements" ("code", "title", "description", "metric", "threshold
   ('first-gift', 'Generous', 'Give credits to another user for the first time', 'gifts_sent', 1, 5),
   ('first-referral', 'Ambassador', 'Bring a friend with your referral code', 'referrals_made', 1, 10);
 
--- Low-credit events, once per crossing, both watching the same quantity: `available` (balance less
--- holds), what the user can spend and what the header shows. Two thresholds: the warning (the web
--- app's banner, LOW_CREDIT_WARNING_THRESHOLD) and the notification (LOW_CREDIT_NOTIFY_THRESHOLD),
--- each with its own resolution. Replaces the balance-watching trigger of
--- 20261124040000_low_credit_notifications: a user with balance 7 and 3 held is below 5 available
--- and is notified; the banner and the notification can no longer disagree.
-CREATE OR REPLACE FUNCTION "credit_low_credit_event"(account_id UUID, account_user_id TEXT, old_available INTEGER, new_available INTEGER,
-                                                     balance INTEGER, threshold INTEGER, alert_kind TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
+-- Low-credit events, once per crossing, both watching the same quantity: the settled balance, so a
+-- hold that is later refunded never flaps an alert (GET /users/me/credits' lowCredit flag watches
+-- it too). Two thresholds: the warning (`low_credit_warning`, the web app's banner,
+-- LOW_CREDIT_WARNING_THRESHOLD) and the notification (`low_credit`, LOW_CREDIT_NOTIFY_THRESHOLD),
+-- each with its own `_resolved`. Before, the warning flag watched `available` and the notification
+-- the balance, so a user with balance 7 and 3 held saw the warning and was never notified.
+CREATE OR REPLACE FUNCTION "credit_low_credit_event"(account_id UUID, account_user_id TEXT, old_balance INTEGER, new_balance INTEGER,
+                                                     available INTEGER, threshold INTEGER, alert_kind TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
 DECLARE
   last_kind TEXT;
   kind TEXT;
@@ -89,9 +89,9 @@ BEGIN
   SELECT n.kind INTO last_kind FROM notifications n
   WHERE n.user_id = account_user_id AND n.kind IN (alert_kind, alert_kind || '_resolved')
   ORDER BY n.created_at DESC, n.id DESC LIMIT 1;
-  IF old_available >= threshold AND new_available < threshold AND last_kind IS DISTINCT FROM alert_kind THEN
+  IF old_balance >= threshold AND new_balance < threshold AND last_kind IS DISTINCT FROM alert_kind THEN
     kind := alert_kind;
-  ELSIF old_available < threshold AND new_available >= threshold AND last_kind = alert_kind THEN
+  ELSIF old_balance < threshold AND new_balance >= threshold AND last_kind = alert_kind THEN
     kind := alert_kind || '_resolved';
   ELSE
     RETURN;
@@ -99,7 +99,7 @@ BEGIN
   SELECT MAX(id) INTO last_entry FROM journal_entries WHERE journal_entries.account_id = credit_low_credit_event.account_id;
   INSERT INTO notifications (id, user_id, kind, payload, idempotency_key, created_at)
   VALUES (gen_random_uuid(), account_user_id, kind,
-          jsonb_build_object('balance', balance, 'available', new_available, 'threshold', threshold),
+          jsonb_build_object('balance', new_balance, 'available', available, 'threshold', threshold),
           kind || ':' || account_id || ':' || COALESCE(last_entry, 0), clock_timestamp())
   ON CONFLICT (idempotency_key) DO NOTHING;
 END;
@@ -111,16 +111,12 @@ DECLARE
   warn_below INTEGER;
 BEGIN
   SELECT low_credit_notify_below_credits, low_credit_warn_below_credits INTO notify_below, warn_below FROM ledger_settings WHERE id = 1;
-  PERFORM credit_low_credit_event(NEW.id, NEW.user_id, OLD.balance_credits - OLD.reserved_credits, NEW.balance_credits - NEW.reserved_credits,
-                                  NEW.balance_credits, COALESCE(warn_below, 10), 'low_credit_warning');
-  PERFORM credit_low_credit_event(NEW.id, NEW.user_id, OLD.balance_credits - OLD.reserved_credits, NEW.balance_credits - NEW.reserved_credits,
-                                  NEW.balance_credits, COALESCE(notify_below, 5), 'low_credit');
+  PERFORM credit_low_credit_event(NEW.id, NEW.user_id, OLD.balance_credits, NEW.balance_credits,
+                                  NEW.balance_credits - NEW.reserved_credits, COALESCE(warn_below, 10), 'low_credit_warning');
+  PERFORM credit_low_credit_event(NEW.id, NEW.user_id, OLD.balance_credits, NEW.balance_credits,
+                                  NEW.balance_credits - NEW.reserved_credits, COALESCE(notify_below, 5), 'low_credit');
   RETURN NEW;
 END;
 $$;
 
-DROP TRIGGER "credit_accounts_low_credit" ON "credit_accounts";
-CREATE TRIGGER "credit_accounts_low_credit"
-  AFTER UPDATE OF balance_credits, reserved_credits ON "credit_accounts"
-  FOR EACH ROW WHEN ((OLD.balance_credits - OLD.reserved_credits) IS DISTINCT FROM (NEW.balance_credits - NEW.reserved_credits))
-  EXECUTE FUNCTION "credit_accounts_notify_low_credit"();
+-- The trigger itself (AFTER UPDATE OF balance_credits, when the balance changed) is unchanged.
