@@ -10,7 +10,7 @@ import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { applySchedules, recurringJobs } from '../../orchestration/recurring-schedules';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
-import { triggerScheduleRuns } from '../support/schedules';
+import { NEVER_DUE_SCHEDULES, triggerScheduleRuns } from '../support/schedules';
 import { WorkerProcess } from '../support/worker-process';
 
 const ACTIVE_USERS = 10_000;
@@ -24,14 +24,8 @@ beforeAll(async () => {
     inProcessWorker: false,
     env: {
       SCHEDULE_ID_PREFIX: prefix,
-      // Never due during the test: every run here is a trigger. Small pages: the 10,000 users span
-      // 200 transactions, long enough to kill the worker midway.
-      EXPIRATION_SWEEP_CRON: '0 0 1 1 *',
-      ORPHAN_SWEEP_CRON: '0 0 1 1 *',
-      NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
-      SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
-      LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
-      DAILY_BONUS_CRON: '0 0 1 1 *',
+      ...NEVER_DUE_SCHEDULES,
+      // Small pages: the 10,000 users span 200 transactions, long enough to kill the worker midway.
       SWEEP_PAGE_SIZE: '50',
     },
   });
