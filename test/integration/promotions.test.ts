@@ -22,6 +22,7 @@ let worker: WorkerProcess;
 beforeAll(async () => {
   harness = await startSagaHarness({
     inProcessWorker: false,
+    achievements: true,
     env: {
       SCHEDULE_ID_PREFIX: prefix,
       ...NEVER_DUE_SCHEDULES,
