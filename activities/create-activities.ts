@@ -7,6 +7,7 @@ import type { CreditsMetrics } from '../platform/metrics';
 import type { WorkKind } from '../workflows/task-queues';
 import { createBackfillActivities } from './backfill-activities';
 import { createCampaignActivities } from './campaign-activities';
+import { createDailyBonusActivities } from './daily-bonus-activities';
 import { createGenerationActivities } from './generation-activities';
 import { createNotificationActivities, type NotificationDeliveryConfig } from './notification-activities';
 import { createPurchaseActivities } from './purchase-activities';
@@ -33,6 +34,7 @@ function factories(deps: ActivityDeps) {
     createBackfillActivities(deps),
     createCampaignActivities(deps),
     createSweepActivities(deps),
+    createDailyBonusActivities(deps),
     createNotificationActivities({ ...deps, delivery: deps.notificationDelivery }),
   ] as const;
 }
@@ -66,6 +68,7 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   startCampaignRun: 'batch',
   grantCampaignPage: 'batch',
   finishCampaignRun: 'batch',
+  grantDailyBonusPage: 'batch',
   expireLotsPage: 'batch',
   refillSubscriptionsPage: 'batch',
   scanLowCreditPage: 'batch',

@@ -7,7 +7,9 @@ import {
   markGenerationEnded,
   markGenerationGenerating,
   markGenerationSucceeded,
+  completedGenerationsOfOwner,
 } from '../domain/generations/generation-store';
+import { recordAchievementProgress } from '../domain/achievements/achievements';
 import type { Clock } from '../platform/clock';
 import { closeReservation } from '../domain/ledger/close-reservation';
 import { reserveCredits } from '../domain/ledger/reserve';
@@ -22,6 +24,8 @@ export interface ActivityDependencies {
   clock: Clock;
   holdTimeoutMs: number;
   minCreditsToGenerate: number;
+  // Achievement rewards are free credits, granted up to the cap.
+  maxBalanceCredits: number;
   metrics?: CreditsMetrics;
 }
 
@@ -71,7 +75,7 @@ export function createGenerationActivities(deps: ActivityDependencies) {
           const outcome = await reserveCredits(tx, {
             userId: input.userId,
             credits: input.estimatedCostCredits,
-            minimumRemainingCredits: deps.minCreditsToGenerate,
+            minimumAvailableCredits: deps.minCreditsToGenerate,
             idempotencyKey: input.idempotencyKey,
             workflowId: input.workflowId,
             generationId: input.generationId,
@@ -135,6 +139,9 @@ export function createGenerationActivities(deps: ActivityDependencies) {
               result: input.output as unknown as object,
               at,
             });
+            // Achievements earned by this generation are awarded in the capture's transaction.
+            const { userId, completed } = await completedGenerationsOfOwner(tx, input.generationId);
+            await recordAchievementProgress(tx, [{ userId, metric: 'generations_completed', value: completed }], { maxBalanceCredits: deps.maxBalanceCredits, at });
           }
           return { result: { actualCostCredits: closed.capturedCredits, producedCount, returnedCredits: closed.returnedCredits }, closedNow: closed.kind === 'closed' };
         }),

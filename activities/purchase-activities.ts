@@ -5,7 +5,8 @@ import { fulfilPurchase, type FulfilmentOutcome } from '../domain/purchases/purc
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import type { CreditsMetrics } from '../platform/metrics';
 import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../integrations/payments/payment-provider';
-import { movePurchase, recordPaymentIntent } from '../domain/purchases/purchase-store';
+import { fulfilledPurchasesOfBuyer, movePurchase, recordPaymentIntent } from '../domain/purchases/purchase-store';
+import { recordAchievementProgress } from '../domain/achievements/achievements';
 import { asActivityFailure } from './activity-failure';
 
 export interface PurchaseActivityDependencies {
@@ -52,7 +53,16 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
 
     async fulfilPurchase(input: { purchaseId: string; idempotencyKey: string }): Promise<FulfilmentOutcome> {
       const outcome = await asActivityFailure(() =>
-        inLedgerTransaction(deps.prisma, (tx) => fulfilPurchase(tx, { ...input, maxBalanceCredits: deps.maxBalanceCredits, at: deps.clock.now() })),
+        inLedgerTransaction(deps.prisma, async (tx) => {
+          const at = deps.clock.now();
+          const fulfilment = await fulfilPurchase(tx, { ...input, maxBalanceCredits: deps.maxBalanceCredits, at });
+          if (fulfilment.kind === 'fulfilled') {
+            // In the grant's transaction: the first purchase's achievement is awarded with it, once.
+            const { userId, fulfilled } = await fulfilledPurchasesOfBuyer(tx, input.purchaseId);
+            await recordAchievementProgress(tx, [{ userId, metric: 'purchases_completed', value: fulfilled }], { maxBalanceCredits: deps.maxBalanceCredits, at });
+          }
+          return fulfilment;
+        }),
       );
       // Counted after commit, and only by the attempt that granted, so retries count once.
       if (outcome.kind === 'fulfilled' && outcome.grantedNowCredits > 0) deps.metrics?.credits.inc({ movement: 'granted' }, outcome.grantedNowCredits);

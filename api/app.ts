@@ -9,7 +9,7 @@ import { createMetrics, type CreditsMetrics } from '../platform/metrics';
 import { authenticate } from './auth/authenticate';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { recordRequestMetrics } from './middleware/metrics';
-import { buildOpenApiDocument, renderDocsPage } from './openapi';
+import { buildOpenApiDocument, docsAssetsPath, renderDocsPage } from './openapi';
 import { limitWritesPerUser, TokenBucketLimiter } from './middleware/rate-limit';
 import { logRequests } from './middleware/request-logging';
 import type { Logger } from '../platform/logger';
@@ -24,6 +24,9 @@ import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
 import { paymentWebhookRoutes } from './routes/payment-webhooks';
 import { purchaseRoutes } from './routes/purchases';
+import { achievementRoutes } from './routes/achievements';
+import { recordActivityDays } from './middleware/activity-days';
+import { recordUserActivityDay } from '../domain/bonuses/daily-bonus';
 import { PurchaseService } from '../orchestration/purchase-service';
 import { CreditEventHub } from './events/credit-event-hub';
 import { stripApiPrefix } from './middleware/api-prefix';
@@ -87,6 +90,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  app.use('/docs/assets', express.static(docsAssetsPath(), { index: false, maxAge: '1h' }));
   app.get('/docs', (_req, res) => {
     res.type('html').send(renderDocsPage(openApiDocument));
   });
@@ -100,6 +104,8 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
       },
     }),
   );
+  // Who was active each UTC day, for the nightly daily bonus: one upsert per user per day.
+  app.use(recordActivityDays({ clock, record: (userId, day) => recordUserActivityDay(prisma, userId, day) }));
   app.use(limitWritesPerUser(new TokenBucketLimiter({ capacity: config.RATE_LIMIT_BURST, refillPerMinute: config.RATE_LIMIT_PER_MINUTE, clock })));
   const hub = deps.events ?? new CreditEventHub({ databaseUrl: config.DATABASE_URL ?? '', onError: (error) => logger?.warn({ err: error }, 'credit events: listener connection failed') });
   const events = eventRoutes({ prisma, clock, config, hub });
@@ -111,6 +117,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
+  app.use(achievementRoutes({ prisma }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 
   app.use(notFoundHandler);

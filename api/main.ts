@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD });
+  await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD, lowCreditWarnBelowCredits: config.LOW_CREDIT_WARNING_THRESHOLD });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('api', config.LOG_LEVEL);

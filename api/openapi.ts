@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { adjustmentBody, sagaListQuery, subscriptionBody } from './routes/admin';
+import { adjustmentBody, limitsBody, sagaListQuery, subscriptionBody } from './routes/admin';
+import { achievementBody, achievementParams } from './routes/achievements';
+import { timeCursorListQuery } from './http/time-cursor';
 import { campaignActionBody, campaignListQuery, createCampaignBody } from './routes/campaigns';
 import { creditHistoryQuery } from './http/credit-history';
 import { creditAnalyticsQuery } from './routes/credits';
@@ -109,6 +112,57 @@ const purchaseView = z.object({
   completedAt: z.string().nullable(),
 });
 
+const achievementView = z.object({
+  code: z.string().meta({ example: 'first-generation' }),
+  title: z.string().meta({ example: 'First deck' }),
+  description: z.string(),
+  metric: z.string().meta({ example: 'generations_completed' }),
+  threshold: z.number().int().meta({ example: 1 }),
+  rewardCredits: z.number().int().meta({ example: 5 }),
+  progress: z.number().int().meta({ description: 'The metric now, at most the threshold', example: 1 }),
+  earned: z.boolean(),
+  earnedAt: z.string().nullable(),
+  grantedCredits: z.number().int().nullable().meta({ description: 'What the award granted (less than the reward at the balance cap)' }),
+});
+
+const historyItemView = z.object({
+  id: z.string(),
+  type: z.string().meta({ example: 'grant' }),
+  amount: z.number().int().meta({ example: 50 }),
+  availableChange: z.number().int(),
+  balanceAfter: z.number().int(),
+  availableAfter: z.number().int(),
+  reason: z.string().meta({ example: 'Welcome credits' }),
+  relatedType: z.string().nullable(),
+  relatedId: z.string().nullable(),
+  source: z
+    .enum(['signup', 'migration', 'daily_bonus', 'referral', 'promotion', 'purchase', 'subscription', 'admin', 'transfer'])
+    .nullable()
+    .meta({ description: 'For entries that add credits: where they came from; null otherwise', example: 'signup' }),
+  expiresAt: z.string().nullable().meta({ description: 'For entries that add credits: when they expire (null: never, or not a grant)', example: '2027-02-25T10:00:00.000Z' }),
+  createdAt: z.string(),
+});
+
+const transferView = z.object({
+  id: z.string(),
+  direction: z.enum(['sent', 'received']),
+  fromUserId: z.string(),
+  toUserId: z.string(),
+  amount: z.number().int().meta({ example: 5 }),
+  note: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const limitsView = z.object({
+  userId: z.string(),
+  maxBalance: z.number().int().nullable(),
+  effectiveMaxBalance: z.number().int(),
+  previousMaxBalance: z.number().int().nullable(),
+  balance: z.number().int(),
+});
+
+const page = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
 const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
@@ -127,7 +181,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness and readiness of Postgres and Temporal', auth: 'none', responses: { 200: json(anyObject, 'Healthy'), 503: json(anyObject, 'Degraded') } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
   { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', responses: { 200: json(anyObject, 'OpenAPI 3.1') } },
-  { method: 'get', path: '/docs', summary: 'Browsable API documentation', auth: 'none', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } } },
+  { method: 'get', path: '/docs', summary: 'Interactive API documentation (Swagger UI, served from the swagger-ui-dist package: works offline); Authorize takes a bearer token', auth: 'none', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } } },
   {
     method: 'post', path: '/generations', summary: 'Start a generation saga', auth: 'user',
     request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: createGenerationBody } } } },
@@ -172,7 +226,23 @@ export const ROUTE_SPECS: RouteSpec[] = [
   },
   { method: 'get', path: '/users/me/notifications', summary: "The caller's notifications, newest first", auth: 'user', request: { query: notificationListQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401) } },
   { method: 'post', path: '/users/me/notifications/{id}/read', summary: 'Mark a notification read', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(anyObject, 'Read'), ...errors(400, 401, 404) } },
-  { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401) } },
+  { method: 'get', path: '/users/me/credit-history', summary: 'The journal, newest first', auth: 'user', request: { query: creditHistoryQuery }, responses: { 200: json(page(historyItemView), '{ items, nextCursor }'), ...errors(400, 401) } },
+  {
+    method: 'get', path: '/users/me/achievements', summary: 'Achievements earned and open, with progress; each pays its reward once as promotion credits', auth: 'user',
+    responses: { 200: json(z.object({ items: z.array(achievementView) }), '{ items }'), ...errors(401) },
+  },
+  {
+    method: 'put', path: '/admin/achievements/{code}', summary: 'Add an achievement to the catalogue, or change one (admin, audited)', auth: 'admin',
+    request: { params: achievementParams, body: { content: { 'application/json': { schema: achievementBody } } } },
+    responses: { 201: json(anyObject, 'Added'), 200: json(anyObject, 'Changed'), ...errors(400, 401, 403) },
+  },
+  { method: 'get', path: '/credits/transfers', summary: "The caller's transfers, sent and received, newest first", auth: 'user', request: { query: timeCursorListQuery }, responses: { 200: json(page(transferView), '{ items, nextCursor }'), ...errors(400, 401) } },
+  { method: 'get', path: '/credits/purchases', summary: "The caller's purchases, newest first", auth: 'user', request: { query: timeCursorListQuery }, responses: { 200: json(page(purchaseView), '{ items, nextCursor }'), ...errors(400, 401) } },
+  {
+    method: 'put', path: '/admin/users/{id}/limits', summary: "Set one account's balance cap; null returns it to MAX_BALANCE (admin, audited)", auth: 'admin',
+    request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: limitsBody } } } },
+    responses: { 200: json(limitsView, 'The cap'), ...errors(400, 401, 403, 404) },
+  },
   { method: 'get', path: '/users/me/credit-analytics', summary: 'Spend and grants over time', auth: 'user', request: { query: creditAnalyticsQuery }, responses: { 200: json(anyObject, 'Analytics'), ...errors(400, 401) } },
   {
     method: 'post', path: '/credits/transfers', summary: 'Give credits to another user', auth: 'user',
@@ -263,16 +333,32 @@ export function buildOpenApiDocument(): object {
   });
 }
 
-/** A self-contained page listing every operation; no CDN, since deployments may have no internet. */
+/**
+ * Interactive docs: Swagger UI from the swagger-ui-dist package, its assets served by the API
+ * itself under /docs/assets (no CDN: deployments may have no internet). "Authorize" takes a bearer
+ * token (npm run token), "Try it out" calls the API from the browser, and the examples come from
+ * the zod schemas' metadata. A plain list of every operation stays in <noscript>.
+ */
 export function renderDocsPage(document: object): string {
   const paths = (document as { paths: Record<string, Record<string, { summary?: string }>> }).paths;
   const rows = Object.entries(paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(operation.summary ?? '')}</td></tr>`),
   );
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Credits service API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style></head>
-<body><h1>Credits service API</h1><p>The full spec: <a href="/openapi.json">/openapi.json</a>. Errors share one shape: <code>{ "error": { "code", "message", ... } }</code>.</p>
-<table>${rows.join('')}</table></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Credits service API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<noscript><h1>Credits service API</h1><p>The full spec: <a href="/openapi.json">/openapi.json</a>. Errors share one shape: <code>{ "error": { "code", "message", ... } }</code>.</p>
+<table>${rows.join('')}</table></noscript>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', layout: 'BaseLayout', deepLinking: true,
+  persistAuthorization: true, tryItOutEnabled: true, displayRequestDuration: true, docExpansion: 'list' });
+</script></body></html>`;
+}
+
+/** Where the swagger-ui-dist package keeps the assets /docs/assets serves. */
+export function docsAssetsPath(): string {
+  return path.dirname(require.resolve('swagger-ui-dist/package.json'));
 }
 
 function escapeHtml(text: string): string {

@@ -9,7 +9,7 @@ import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
 import { findWebhookEvent, recordWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
-import { findPurchase, findPurchaseForPayment, findUserPurchase, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
+import { findPurchase, findPurchaseForPayment, findUserPurchase, listUserPurchases, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
 import {
   awaitPaymentIntentUpdate,
   paymentFailedSignal,
@@ -66,6 +66,11 @@ export class PurchaseService {
     const handle = await this.startOrFind(purchase);
     if (purchase.status === 'pending' && !purchase.providerPaymentId) await this.awaitIntent(handle);
     return { purchase: purchaseView(await findPurchase(this.deps.prisma, purchase.id)), created };
+  }
+
+  /** The buyer's purchases, newest first, a page at a time. */
+  list(userId: string, page: { limit: number; before?: { createdAt: Date; id: string } }) {
+    return listUserPurchases(this.deps.prisma, userId, page);
   }
 
   async get(userId: string, id: string): Promise<PurchaseView> {

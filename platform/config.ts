@@ -107,7 +107,8 @@ const configSchema = z
     // No account may hold more; purchases and transfers above it are refused, bonuses and
     // promotions are granted up to it (the journal records the capped amount).
     MAX_BALANCE: positiveInt.default(10_000),
-    // Available credits a user must keep to start a generation, on top of its cost.
+    // The minimum available credits to start a generation: below it nothing is held, even if the
+    // cost would fit. Not kept on top of the cost: a hold may leave less than this behind.
     MIN_CREDITS_TO_GENERATE: nonNegativeInt.default(0),
     // `available` below this sets the lowCredit flag on GET /users/me/credits.
     LOW_CREDIT_WARNING_THRESHOLD: nonNegativeInt.default(10),
@@ -128,6 +129,9 @@ const configSchema = z
     // POST /users/me/daily-bonus grants this once per UTC day; every 7th day in a row doubles it.
     DAILY_BONUS_CREDITS: positiveInt.default(2),
     DAILY_BONUS_STREAK_DAYS: positiveInt.default(7),
+    // When the nightly run pays the previous UTC day's bonus to every user active that day who did
+    // not claim it (UTC). Shortly after midnight, so the day is over.
+    DAILY_BONUS_CRON: z.string().default('5 0 * * *'),
 
     // A new user who redeems a referral code gets this once, and so does the code's owner...
     REFERRAL_BONUS_CREDITS: positiveInt.default(10),

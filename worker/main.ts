@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics('worker');
   const metricsServer = config.WORKER_METRICS_PORT > 0 ? await serveMetrics(metrics.registry, '127.0.0.1', config.WORKER_METRICS_PORT) : null;
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD });
+  await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD, lowCreditWarnBelowCredits: config.LOW_CREDIT_WARNING_THRESHOLD });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // A client too: the orphan sweeper asks Temporal about sagas, and start-up applies the Schedules.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

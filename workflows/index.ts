@@ -5,3 +5,4 @@ export { expirationSweepWorkflow, orphanSweepWorkflow, subscriptionRefillWorkflo
 export { notificationRelayWorkflow } from './notification-relay/workflow';
 export { campaignGrantWorkflow } from './campaign/workflow';
 export { purchaseWorkflow } from './purchase/workflow';
+export { dailyBonusWorkflow } from './daily-bonus/workflow';

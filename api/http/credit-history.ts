@@ -49,8 +49,22 @@ function historyItem(entry: HistoryEntry) {
     reason: entry.reason,
     relatedType: entry.relatedType,
     relatedId: entry.relatedId,
+    ...grantFacts(entry),
     createdAt: entry.createdAt.toISOString(),
   };
+}
+
+/**
+ * For entries that add credits (grants, admin grants, gifts received): where they came from and
+ * when they expire, as fields rather than only in the reason. Null for every other entry, and for
+ * an expiry when the credits never expire.
+ */
+function grantFacts(entry: HistoryEntry): { source: string | null; expiresAt: string | null } {
+  const metadata = entry.metadata !== null && typeof entry.metadata === 'object' && !Array.isArray(entry.metadata) ? entry.metadata : {};
+  const addsCredits = entry.type === 'grant' || entry.type === 'transfer_in' || (entry.type === 'adjustment' && entry.amountCredits > 0);
+  if (!addsCredits) return { source: null, expiresAt: null };
+  const source = typeof metadata.source === 'string' ? metadata.source : entry.type === 'transfer_in' ? 'transfer' : null;
+  return { source, expiresAt: typeof metadata.expiresAt === 'string' ? metadata.expiresAt : null };
 }
 
 // Cursors are opaque to clients so the paging scheme can change without breaking them.

@@ -14,7 +14,9 @@ export async function readCreditsView(prisma: PrismaClient, config: CreditsViewC
     balance: summary.balanceCredits,
     reserved: summary.reservedCredits,
     available: summary.availableCredits,
-    lowCredit: summary.availableCredits < config.LOW_CREDIT_WARNING_THRESHOLD,
+    // The settled balance, like the low_credit_warning and low_credit events, so the flag and the
+    // notifications always agree (a hold that is refunded never flips either).
+    lowCredit: summary.balanceCredits < config.LOW_CREDIT_WARNING_THRESHOLD,
     lowCreditThreshold: config.LOW_CREDIT_WARNING_THRESHOLD,
     nextExpiry: summary.nextExpiry ? { at: summary.nextExpiry.at.toISOString(), credits: summary.nextExpiry.credits } : null,
     // About how many more generations the available credits buy at this user's own average cost.

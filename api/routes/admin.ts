@@ -8,7 +8,8 @@ import { findSagas, SAGA_STATUSES, visibilityQuery } from '../../orchestration/f
 import { runSagaAction } from '../../orchestration/saga-actions';
 import type { CreditsMetrics } from '../../platform/metrics';
 import { adjustCredits } from '../../domain/ledger/adjust';
-import { operatorActionsOn } from '../../domain/operations/operator-audit';
+import { operatorActionsOn, recordOperatorAction } from '../../domain/operations/operator-audit';
+import { setAccountBalanceCap } from '../../domain/ledger/balance-cap';
 import { setSubscriptionPlan } from '../../domain/subscriptions/subscription-store';
 import type { Clock } from '../../platform/clock';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
@@ -27,6 +28,14 @@ export const adjustmentBody = z
   .strict();
 
 const userParams = z.object({ id: userIdSchema }).strict();
+
+export const limitsBody = z
+  .object({
+    // null clears the account's own cap: MAX_BALANCE applies again.
+    maxBalance: z.number().int().min(0).max(10_000_000).nullable().meta({ example: 20000 }),
+    reason: z.string().trim().min(3, 'say why').max(500).meta({ example: 'Teacher account: buys for a class' }),
+  })
+  .strict();
 
 export const subscriptionBody = z
   .object({
@@ -49,7 +58,7 @@ export const sagaListQuery = z
 const sagaParams = z.object({ workflowId: z.string().regex(/^(generation|purchase)-[A-Za-z0-9-]{1,64}$/, 'not a saga id (generation-… or purchase-…)') }).strict();
 const sagaActionBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
 
-type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS'>;
+type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS' | 'MAX_BALANCE'>;
 
 /** Operator endpoints; every route needs the admin role, and every change records who made it. */
 export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig; metrics?: CreditsMetrics }): Router {
@@ -83,6 +92,29 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
     const { id } = parseOrThrow(userParams, req.params, 'params');
     const body = parseOrThrow(subscriptionBody, req.body, 'body');
     res.json(await setSubscriptionPlan(deps.prisma, id, body));
+  });
+
+  // One account's balance cap, audited with the admin, the reason and the cap before and after.
+  router.put('/admin/users/:id/limits', async (req, res) => {
+    const { id } = parseOrThrow(userParams, req.params, 'params');
+    const body = parseOrThrow(limitsBody, req.body, 'body');
+    const limits = await inLedgerTransaction(deps.prisma, (tx) => setAccountBalanceCap(tx, id, body.maxBalance));
+    await recordOperatorAction(deps.prisma, {
+      actor: `admin:${principalOf(res).userId}`,
+      action: 'set_balance_cap',
+      targetType: 'account',
+      targetId: id,
+      reason: body.reason,
+      outcome: 'applied',
+      details: { previousMaxBalance: limits.previousMaxBalanceCredits, maxBalance: limits.maxBalanceCredits },
+    });
+    res.json({
+      userId: id,
+      maxBalance: limits.maxBalanceCredits,
+      effectiveMaxBalance: limits.maxBalanceCredits ?? deps.config.MAX_BALANCE,
+      previousMaxBalance: limits.previousMaxBalanceCredits,
+      balance: limits.balanceCredits,
+    });
   });
 
   router.get('/admin/users/:id/credit-history', async (req, res) => {

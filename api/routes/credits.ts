@@ -6,6 +6,7 @@ import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
 import { readCreditAnalytics } from '../../domain/analytics/credit-analytics';
 import { claimDailyBonus } from '../../domain/bonuses/daily-bonus';
+import { recordAchievementProgress } from '../../domain/achievements/achievements';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { creditHistoryQuery, historyPage } from '../http/credit-history';
 import { readCreditsView } from '../http/credits-view';
@@ -39,9 +40,12 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
 
   router.post('/users/me/daily-bonus', async (_req, res) => {
     const { userId } = principalOf(res);
-    const claim = await inLedgerTransaction(deps.prisma, (tx) =>
-      claimDailyBonus(tx, { userId, baseCredits: deps.config.DAILY_BONUS_CREDITS, streakLength: deps.config.DAILY_BONUS_STREAK_DAYS, maxBalanceCredits: deps.config.MAX_BALANCE, at: deps.clock.now() }),
-    );
+    const at = deps.clock.now();
+    const claim = await inLedgerTransaction(deps.prisma, async (tx) => {
+      const claimed = await claimDailyBonus(tx, { userId, baseCredits: deps.config.DAILY_BONUS_CREDITS, streakLength: deps.config.DAILY_BONUS_STREAK_DAYS, maxBalanceCredits: deps.config.MAX_BALANCE, at });
+      await recordAchievementProgress(tx, [{ userId, metric: 'login_streak_days', value: claimed.streakDays }], { maxBalanceCredits: deps.config.MAX_BALANCE, at });
+      return claimed;
+    });
     res.status(201).json({ day: claim.day, streakDays: claim.streakDays, granted: claim.grantedCredits, requested: claim.requestedCredits, nextEligibleAt: claim.nextEligibleAt.toISOString() });
   });
 

@@ -7,6 +7,7 @@ import type { PurchaseService } from '../../orchestration/purchase-service';
 import { parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 import type { Config } from '../../platform/config';
+import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http/time-cursor';
 
 const returnUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000);
 
@@ -49,6 +50,12 @@ export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'W
     const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey, body.returnUrls);
     res.locals.workflowId = purchase.workflowId;
     res.status(created ? 201 : 200).location(`/credits/purchases/${purchase.id}`).json(purchase);
+  });
+
+  router.get('/credits/purchases', async (req, res) => {
+    const query = parseOrThrow(timeCursorListQuery, req.query, 'query');
+    const page = await service.list(principalOf(res).userId, { limit: query.limit, before: decodeTimeCursor(query.cursor) });
+    res.json({ items: page.items, nextCursor: encodeTimeCursor(page.next) });
   });
 
   router.get('/credits/purchases/:id', async (req, res) => {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Config } from '../../platform/config';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
-import { getOrCreateReferralCode, normalizeReferralCode, readReferralStats, redeemReferralCode, REFERRAL_CODE_PATTERN } from '../../domain/referrals/referral';
+import { countReferralsMade, getOrCreateReferralCode, normalizeReferralCode, readReferralStats, redeemReferralCode, REFERRAL_CODE_PATTERN } from '../../domain/referrals/referral';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import type { CreditsMetrics } from '../../platform/metrics';
+import { recordAchievementProgress } from '../../domain/achievements/achievements';
 import { principalOf } from '../auth/authenticate';
 import { parseOrThrow } from '../http/validation';
 
@@ -42,17 +43,22 @@ export function referralRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
   router.post('/users/me/referral', async (req, res) => {
     const body = parseOrThrow(redeemReferralBody, req.body, 'body');
     const { userId } = principalOf(res);
-    const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
-      redeemReferralCode(tx, {
+    const at = deps.clock.now();
+    const outcome = await inLedgerTransaction(deps.prisma, async (tx) => {
+      const redemption = await redeemReferralCode(tx, {
         refereeUserId: userId,
         code: body.code,
         bonusCredits: deps.config.REFERRAL_BONUS_CREDITS,
         maxRewardedPerReferrer: deps.config.REFERRAL_MAX_REWARDED_PER_REFERRER,
         claimWindowDays: deps.config.REFERRAL_CLAIM_WINDOW_DAYS,
         maxBalanceCredits: deps.config.MAX_BALANCE,
-        at: deps.clock.now(),
-      }),
-    );
+        at,
+      });
+      // The referrer's referral achievements, in the redemption's transaction (both accounts are locked).
+      const referralsMade = await countReferralsMade(tx, redemption.referrerUserId);
+      await recordAchievementProgress(tx, [{ userId: redemption.referrerUserId, metric: 'referrals_made', value: referralsMade }], { maxBalanceCredits: deps.config.MAX_BALANCE, at });
+      return redemption;
+    });
     if (!outcome.replayed) deps.metrics?.credits.inc({ movement: 'granted' }, outcome.refereeGrantedCredits + outcome.referrerGrantedCredits);
     // A repeat of the same redemption answers what the first one did, with 200 instead of 201.
     res.status(outcome.replayed ? 200 : 201).json({

@@ -5,7 +5,9 @@ import type { Config } from '../../platform/config';
 import { ValidationError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
-import { transferCredits } from '../../domain/ledger/transfer';
+import { countTransfersSent, listTransfers, transferCredits } from '../../domain/ledger/transfer';
+import { recordAchievementProgress } from '../../domain/achievements/achievements';
+import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http/time-cursor';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf } from '../auth/authenticate';
 import { userIdSchema } from '../../domain/ledger/user-id';
@@ -30,8 +32,9 @@ export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
     // A transfer moves money-like value: without a key, a retried request could send twice.
     if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every transfer');
     const { userId } = principalOf(res);
-    const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
-      transferCredits(tx, {
+    const at = deps.clock.now();
+    const outcome = await inLedgerTransaction(deps.prisma, async (tx) => {
+      const transfer = await transferCredits(tx, {
         fromUserId: userId,
         toUserId: body.toUserId,
         credits: body.amount,
@@ -39,9 +42,12 @@ export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
         idempotencyKey,
         requestHash: createHash('sha256').update(JSON.stringify([body.toUserId, body.amount, body.note ?? null])).digest('hex'),
         maxBalanceCredits: deps.config.MAX_BALANCE,
-        at: deps.clock.now(),
-      }),
-    );
+        at,
+      });
+      // The sender's gift achievements, in the transfer's transaction (a replay reports the same count).
+      await recordAchievementProgress(tx, [{ userId, metric: 'gifts_sent', value: await countTransfersSent(tx, userId) }], { maxBalanceCredits: deps.config.MAX_BALANCE, at });
+      return transfer;
+    });
     if (!outcome.replayed) deps.metrics?.credits.inc({ movement: 'transferred' }, outcome.credits);
     res.status(outcome.replayed ? 200 : 201).json({
       id: outcome.transferId,
@@ -51,6 +57,12 @@ export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
       note: body.note ?? null,
       available: outcome.senderAvailableCredits,
     });
+  });
+
+  router.get('/credits/transfers', async (req, res) => {
+    const query = parseOrThrow(timeCursorListQuery, req.query, 'query');
+    const page = await listTransfers(deps.prisma, principalOf(res).userId, { limit: query.limit, before: decodeTimeCursor(query.cursor) });
+    res.json({ items: page.items, nextCursor: encodeTimeCursor(page.next) });
   });
 
   return router;

@@ -46,8 +46,8 @@ export async function backfillPage(prisma: PrismaClient, request: BackfillPageRe
       INSERT INTO journal_entries (account_id, type, amount_credits, reserved_delta_credits, balance_after_credits, reserved_after_credits,
                                    reason, related_type, related_id, actor, idempotency_key, metadata, created_at)
       SELECT lots.account_id, 'grant', ${request.grantCredits}, 0, ${request.grantCredits}, 0,
-             'Credits for existing users', 'lot', lots.id::text, 'system:backfill', 'migration:' || opened.user_id,
-             jsonb_build_object('source', 'migration', 'backfillId', ${request.backfillId}::text), ${request.at}
+             'Credits for existing users', 'lot', lots.id::text, 'system:backfill', 'welcome:' || opened.user_id,
+             jsonb_build_object('source', 'migration', 'expiresAt', ${expiresAt?.toISOString() ?? null}::text, 'backfillId', ${request.backfillId}::text), ${request.at}
       FROM lots JOIN opened ON opened.id = lots.account_id`;
     const granted = await tx.$queryRaw<Array<{ count: number }>>`
       SELECT COUNT(*)::int AS count FROM credit_lots l JOIN credit_accounts a ON a.id = l.account_id

@@ -83,3 +83,9 @@ export async function markGenerationEnded(
 export function findGeneration(prisma: PrismaClient, id: string): Promise<Generation> {
   return prisma.generation.findUniqueOrThrow({ where: { id } });
 }
+
+/** The generation's owner and how many of their generations have succeeded: the achievements' `generations_completed`. */
+export async function completedGenerationsOfOwner(tx: LedgerTx, generationId: string): Promise<{ userId: string; completed: number }> {
+  const { userId } = await tx.generation.findUniqueOrThrow({ where: { id: generationId }, select: { userId: true } });
+  return { userId, completed: await tx.generation.count({ where: { userId, status: 'succeeded' } }) };
+}

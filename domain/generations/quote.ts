@@ -25,8 +25,9 @@ export async function quoteGeneration(prisma: PrismaClient, request: { userId: s
     count: request.count,
     estimatedCost,
     available,
-    // The hold must leave MIN_CREDITS_TO_GENERATE behind (domain/ledger/reserve.ts).
-    affordable: available - estimatedCost >= request.minCreditsToGenerate,
+    // The reservation's own rule (domain/ledger/reserve.ts): the cost, and at least
+    // MIN_CREDITS_TO_GENERATE available to start with.
+    affordable: available >= Math.max(estimatedCost, request.minCreditsToGenerate),
     minCreditsToGenerate: request.minCreditsToGenerate,
   };
 }

@@ -14,7 +14,7 @@ export interface OpenAccountOptions {
 /**
  * Opens the user's account on first sight, with the signup grant journaled like any movement.
  * Safe to call on every request and from concurrent requests: the user and the account are
- * inserted with ON CONFLICT DO NOTHING, and the grant is keyed by `signup:<userId>`.
+ * inserted with ON CONFLICT DO NOTHING, and the grant is keyed by `welcome:<userId>`.
  */
 /** Returns the credits granted now: the signup grant if this call opened the account, else 0. */
 export async function openAccountIfMissing(prisma: PrismaClient, options: OpenAccountOptions): Promise<number> {
@@ -33,7 +33,9 @@ export async function openAccountIfMissing(prisma: PrismaClient, options: OpenAc
       expiresAt: defaultLotExpiry('signup', at),
       reason: 'Welcome credits',
       actor: 'system:signup',
-      idempotencyKey: `signup:${userId}`,
+      // One welcome per user, whichever comes first: this signup grant or the backfill's
+      // migration grant (domain/backfill) share the key.
+      idempotencyKey: `welcome:${userId}`,
       at,
     });
     return granted.kind === 'granted' ? granted.credits : 0;

@@ -8,8 +8,9 @@ import type { LedgerTx } from './transaction';
 export interface ReserveRequest {
   userId: string;
   credits: number;
-  // Available credits that must remain after the hold (MIN_CREDITS_TO_GENERATE).
-  minimumRemainingCredits: number;
+  // The fewest available credits a generation may start with (MIN_CREDITS_TO_GENERATE): below
+  // it nothing is held, even when the cost itself would fit. 0: only the cost counts.
+  minimumAvailableCredits: number;
   idempotencyKey: string;
   workflowId: string;
   generationId: string;
@@ -41,7 +42,7 @@ export async function reserveCredits(tx: LedgerTx, request: ReserveRequest): Pro
     };
   }
   await expireDueLots(tx, account, request.at, 'system:expiry');
-  const requiredCredits = request.credits + request.minimumRemainingCredits;
+  const requiredCredits = Math.max(request.credits, request.minimumAvailableCredits);
   if (availableCredits(account) < requiredCredits) {
     return { kind: 'insufficient', requiredCredits, availableCredits: availableCredits(account) };
   }

@@ -11,6 +11,7 @@ import { balanceCapOf } from './balance-cap';
 import { debitLots, recordLotDebits } from './debit-lots';
 import { expireDueLots } from './expire-lots';
 import { appendJournalEntry } from './journal';
+import type { PrismaClient } from '../../generated/prisma/client';
 import type { LedgerTx } from './transaction';
 
 export interface TransferRequest {
@@ -115,6 +116,62 @@ async function moveCredits(tx: LedgerTx, sender: LockedAccount, receiver: Locked
     reason: request.note ? `Received from ${request.fromUserId}: ${request.note}` : `Received from ${request.fromUserId}`,
     actor: `user:${request.fromUserId}`,
     idempotencyKey: `transfer:${transferId}:in`,
-    metadata: { fromUserId: request.fromUserId, lots },
+    // The soonest expiry of what was received (null: never), shown by the history as expiresAt.
+    metadata: { fromUserId: request.fromUserId, lots, source: 'transfer', expiresAt: soonestExpiry(byExpiry.keys()) },
   });
+}
+
+function soonestExpiry(expiries: Iterable<number | null>): string | null {
+  const dated = [...expiries].filter((expiry): expiry is number => expiry !== null);
+  return dated.length === 0 ? null : new Date(Math.min(...dated)).toISOString();
+}
+
+/** How many gifts the user has sent: the achievements' `gifts_sent`, read under the caller's transaction. */
+export async function countTransfersSent(tx: LedgerTx, userId: string): Promise<number> {
+  return tx.creditTransfer.count({ where: { fromAccount: { userId } } });
+}
+
+export interface TransferView {
+  id: string;
+  direction: 'sent' | 'received';
+  fromUserId: string;
+  toUserId: string;
+  amount: number;
+  note: string | null;
+  createdAt: string;
+}
+
+/**
+ * The user's transfers, sent and received, newest first, a page at a time: `before` is the
+ * (createdAt, id) of the last transfer of the previous page, so pages stay stable as new ones arrive.
+ */
+export async function listTransfers(
+  prisma: PrismaClient,
+  userId: string,
+  page: { limit: number; before?: { createdAt: Date; id: string } },
+): Promise<{ items: TransferView[]; next: { createdAt: Date; id: string } | null }> {
+  const before = page.before;
+  const rows = await prisma.creditTransfer.findMany({
+    where: {
+      OR: [{ fromAccount: { userId } }, { toAccount: { userId } }],
+      ...(before ? { AND: [{ OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+    include: { fromAccount: { select: { userId: true } }, toAccount: { select: { userId: true } } },
+  });
+  const items = rows.slice(0, page.limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map((row) => ({
+      id: row.id,
+      direction: row.fromAccount.userId === userId ? 'sent' : 'received',
+      fromUserId: row.fromAccount.userId,
+      toUserId: row.toAccount.userId,
+      amount: row.amountCredits,
+      note: row.note,
+      createdAt: row.createdAt.toISOString(),
+    })),
+    next: rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
 }

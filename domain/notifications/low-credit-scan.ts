@@ -9,7 +9,8 @@ export interface LowCreditScanPage {
 }
 
 /**
- * The daily scan behind the low-credit trigger. The trigger sees every balance change as it
+ * The daily scan behind the low-credit trigger, for both alerts (`low_credit` under
+ * LOW_CREDIT_NOTIFY_THRESHOLD, `low_credit_warning` under LOW_CREDIT_WARNING_THRESHOLD), on the balance. The trigger sees every balance change as it
  * happens; the scan sees what it cannot: accounts opened below the threshold (an insert, not an
  * update), and a threshold changed in configuration since. For one page of accounts, locked in id
  * order so no ledger change slips between the read and the write, it writes the alert or the
@@ -27,14 +28,17 @@ export async function scanLowCreditPage(prisma: PrismaClient, options: { afterAc
         ORDER BY a.id LIMIT ${options.pageSize}
         FOR UPDATE
       ), threshold AS (
-        SELECT COALESCE((SELECT low_credit_notify_below_credits FROM ledger_settings WHERE id = 1), 5) AS credits
+        -- Both alerts, each with its own threshold, watching the balance like the trigger.
+        SELECT 'low_credit' AS alert, COALESCE((SELECT low_credit_notify_below_credits FROM ledger_settings WHERE id = 1), 5) AS credits
+        UNION ALL
+        SELECT 'low_credit_warning', COALESCE((SELECT low_credit_warn_below_credits FROM ledger_settings WHERE id = 1), 10)
       ), owed AS (
         SELECT p.*, t.credits AS threshold, last_alert.id AS last_alert_id,
-               CASE WHEN p.balance_credits < t.credits AND last_alert.kind IS DISTINCT FROM 'low_credit' THEN 'low_credit'
-                    WHEN p.balance_credits >= t.credits AND last_alert.kind = 'low_credit' THEN 'low_credit_resolved' END AS kind
+               CASE WHEN p.balance_credits < t.credits AND last_alert.kind IS DISTINCT FROM t.alert THEN t.alert
+                    WHEN p.balance_credits >= t.credits AND last_alert.kind = t.alert THEN t.alert || '_resolved' END AS kind
         FROM page p CROSS JOIN threshold t
         LEFT JOIN LATERAL (
-          SELECT n.id, n.kind FROM notifications n WHERE n.user_id = p.user_id AND n.kind IN ('low_credit', 'low_credit_resolved')
+          SELECT n.id, n.kind FROM notifications n WHERE n.user_id = p.user_id AND n.kind IN (t.alert, t.alert || '_resolved')
           ORDER BY n.created_at DESC, n.id DESC LIMIT 1
         ) last_alert ON TRUE
       ), written AS (
@@ -49,8 +53,8 @@ export async function scanLowCreditPage(prisma: PrismaClient, options: { afterAc
       )
       SELECT (SELECT COUNT(*) FROM page)::int AS accounts,
              (SELECT id::text FROM page ORDER BY id DESC LIMIT 1) AS last_account_id,
-             (SELECT COUNT(*) FROM written WHERE kind = 'low_credit')::int AS alerts,
-             (SELECT COUNT(*) FROM written WHERE kind = 'low_credit_resolved')::int AS resolutions`;
+             (SELECT COUNT(*) FROM written WHERE kind IN ('low_credit', 'low_credit_warning'))::int AS alerts,
+             (SELECT COUNT(*) FROM written WHERE kind IN ('low_credit_resolved', 'low_credit_warning_resolved'))::int AS resolutions`;
     const row = rows[0]!;
     return { lastAccountId: row.last_account_id, accounts: row.accounts, alerts: row.alerts, resolutions: row.resolutions };
   });

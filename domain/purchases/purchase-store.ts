@@ -106,3 +106,29 @@ export async function findPurchaseForPayment(prisma: PrismaClient, paymentIntent
   if (byIntent) return byIntent;
   return purchaseId && /^[0-9a-f-]{36}$/i.test(purchaseId) ? prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
 }
+
+/** The purchase's buyer and how many of their purchases were fulfilled: the achievements' `purchases_completed`. */
+export async function fulfilledPurchasesOfBuyer(tx: LedgerTx, purchaseId: string): Promise<{ userId: string; fulfilled: number }> {
+  const { userId } = await tx.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { userId: true } });
+  return { userId, fulfilled: await tx.purchase.count({ where: { userId, status: 'fulfilled' } }) };
+}
+
+/**
+ * The buyer's purchases, newest first, a page at a time: `before` is the (createdAt, id) of the
+ * last purchase of the previous page, so pages stay stable as new purchases arrive.
+ */
+export async function listUserPurchases(
+  prisma: PrismaClient,
+  userId: string,
+  page: { limit: number; before?: { createdAt: Date; id: string } },
+): Promise<{ items: PurchaseView[]; next: { createdAt: Date; id: string } | null }> {
+  const before = page.before;
+  const rows = await prisma.purchase.findMany({
+    where: { userId, ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {}) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+  });
+  const items = rows.slice(0, page.limit);
+  const last = items[items.length - 1];
+  return { items: items.map(purchaseView), next: rows.length > page.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+}

@@ -83,6 +83,8 @@ export interface RedeemReferralRequest {
 
 export interface ReferralOutcome {
   code: string;
+  // The code's owner.
+  referrerUserId: string;
   // True when this call found the same redemption already made and granted nothing.
   replayed: boolean;
   bonusCredits: number;
@@ -161,6 +163,7 @@ function replayOf(earlier: Referral, code: string): ReferralOutcome {
 function outcomeOf(referral: Referral): Omit<ReferralOutcome, 'replayed'> {
   return {
     code: referral.code,
+    referrerUserId: referral.referrerUserId,
     bonusCredits: referral.bonusCredits,
     refereeGrantedCredits: referral.refereeGrantedCredits,
     referrerRewarded: referral.referrerRewarded,
@@ -199,4 +202,9 @@ function grantReferralBonus(tx: LedgerTx, account: LockedAccount, request: Redee
 
 function grantedCredits(outcome: GrantOutcome): number {
   return outcome.kind === 'granted' ? outcome.credits : 0;
+}
+
+/** How many users the referrer brought in: the achievements' `referrals_made`, under the caller's transaction. */
+export async function countReferralsMade(tx: LedgerTx, referrerUserId: string): Promise<number> {
+  return tx.referral.count({ where: { referrerUserId } });
 }

@@ -43,7 +43,7 @@ function reserve(userId: string, credits: number, key = `wf-${userId}-${credits}
     reserveCredits(tx, {
       userId,
       credits,
-      minimumRemainingCredits: 0,
+      minimumAvailableCredits: 0,
       idempotencyKey: key,
       workflowId: key.split(':')[0]!,
       generationId: `gen-${key}`,
@@ -90,10 +90,14 @@ describe('ledger operations', () => {
     expect(await prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
   });
 
-  it('keeps the minimum balance to generate on top of the cost', async () => {
+  it('starts a generation only with the minimum available, which is not kept on top of the cost', async () => {
     const userId = await newAccount(5);
-    const refused = await reserve(userId, 3, 'wf-min:reserve', { minimumRemainingCredits: 3 });
+    const refused = await reserve(userId, 3, 'wf-min:reserve', { minimumAvailableCredits: 6 });
     expect(refused).toEqual({ kind: 'insufficient', requiredCredits: 6, availableCredits: 5 });
+    // 5 available meets a minimum of 5, and the hold of 3 may leave less than the minimum behind.
+    const held = await reserve(userId, 3, 'wf-min2:reserve', { minimumAvailableCredits: 5 });
+    expect(held).toMatchObject({ kind: 'reserved', heldCredits: 3 });
+    expect(await account(userId)).toMatchObject({ balanceCredits: 5, reservedCredits: 3 });
   });
 
   it('captures part of a hold and returns the rest to its lot in one transaction', async () => {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { verifyWebhook } from '../../integrations/webhooks/webhook-signature';
 import { applySchedules, recurringJobs } from '../../orchestration/recurring-schedules';
+import { applyLedgerSettings } from '../../domain/ledger/ledger-settings';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 
 /** A local webhook receiver that fails the first two deliveries, as a flaky real one would. */
@@ -38,8 +39,11 @@ beforeAll(async () => {
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
       LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
+      DAILY_BONUS_CRON: '0 0 1 1 *',
     },
   });
+  // One notification per crossing is what this test follows: the banner's warning (at 10) is off here.
+  await applyLedgerSettings(harness.prisma, { lowCreditNotifyBelowCredits: 5, lowCreditWarnBelowCredits: 0 });
   await applySchedules(harness.temporal, harness.config);
 });
 

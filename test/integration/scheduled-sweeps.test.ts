@@ -24,6 +24,7 @@ beforeAll(async () => {
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
       LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
+      DAILY_BONUS_CRON: '0 0 1 1 *',
       SWEEP_PAGE_SIZE: '2',
       RESERVATION_HOLD_TIMEOUT_MS: '1000',
     },
@@ -50,7 +51,8 @@ async function adjust(userId: string, amount: number): Promise<void> {
 }
 
 async function notificationKinds(userId: string): Promise<string[]> {
-  const rows = await harness.prisma.notification.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  // The notification threshold's events; the banner's low_credit_warning has its own tests (promotions.test.ts).
+  const rows = await harness.prisma.notification.findMany({ where: { userId, kind: { in: ['low_credit', 'low_credit_resolved'] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   return rows.map((row) => row.kind);
 }
 
@@ -64,11 +66,11 @@ async function grantExpired(userId: string, credits: number): Promise<void> {
 
 describe('recurring jobs as Temporal Schedules', () => {
   it('creates each schedule once, however often the worker starts', async () => {
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true, true]);
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false, false]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true, true, true]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false, false, false]);
     const ids: string[] = [];
     for await (const schedule of harness.temporal.schedule.list()) if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${prefix}-expiration-sweep`, `${prefix}-low-credit-scan`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-refill`]);
+    expect(ids.sort()).toEqual([`${prefix}-daily-bonus`, `${prefix}-expiration-sweep`, `${prefix}-low-credit-scan`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-refill`]);
     const description = await harness.temporal.schedule.getHandle(`${prefix}-expiration-sweep`).describe();
     expect(description.policies.overlap).toBe('SKIP');
   });

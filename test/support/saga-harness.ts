@@ -46,6 +46,9 @@ export interface SagaHarnessOptions {
   // Shared by the app and the in-process worker's activities.
   metrics?: CreditsMetrics;
   logger?: Logger;
+  // Achievement rewards add credits on a first generation, gift or referral, which would move the
+  // balances that files about other things assert; files about achievements turn them on.
+  achievements?: boolean;
 }
 
 let bundlePromise: Promise<{ code: string }> | null = null;
@@ -69,6 +72,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     ...options.env,
   });
   const prisma = createPrismaClient({ databaseUrl: database.url, poolSize: config.DATABASE_POOL_SIZE });
+  if (!options.achievements) await prisma.$executeRaw`UPDATE achievements SET active = false`;
   const clientConnection = await Connection.connect({ address });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const clock = options.clock ?? systemClock;

@@ -17,3 +17,13 @@ export async function triggerScheduleRuns(temporal: Client, scheduleId: string, 
   const description = await waitFor(() => handle.describe(), (d) => d.info.recentActions.length >= before + times, { what: `${scheduleId} to start ${times} run(s)` });
   return description.info.recentActions.slice(before).map((action) => action.action.workflow.workflowId);
 }
+
+/** Crons for every recurring job that are never due during a test: each run in a test is a trigger. */
+export const NEVER_DUE_SCHEDULES = {
+  EXPIRATION_SWEEP_CRON: '0 0 1 1 *',
+  ORPHAN_SWEEP_CRON: '0 0 1 1 *',
+  NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
+  SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
+  LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
+  DAILY_BONUS_CRON: '0 0 1 1 *',
+} as const;

@@ -52,4 +52,24 @@ describe('OpenAPI', () => {
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('/generations/{id}/cancel');
   });
+
+  it('serves Swagger UI from the swagger-ui-dist package, pointed at the spec, with no CDN', async () => {
+    const app = appWithoutServices();
+    const docs = await request(app).get('/docs');
+    expect(docs.text).toContain("url: '/openapi.json'");
+    expect(docs.text).toContain('persistAuthorization: true');
+    expect(docs.text).not.toMatch(/https?:\/\//);
+    const bundle = await request(app).get('/docs/assets/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    expect((await request(app).get('/docs/assets/swagger-ui.css')).status).toBe(200);
+  });
+
+  it('gives every bearer-token route the bearer scheme, and carries the zod schemas\' examples', () => {
+    const document = buildOpenApiDocument() as any;
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/users/me/achievements'].get.security).toEqual([{ bearer: [] }]);
+    const limits = document.paths['/admin/users/{id}/limits'].put.requestBody.content['application/json'].schema;
+    expect(limits.properties.maxBalance.example).toBe(20000);
+  });
 });
