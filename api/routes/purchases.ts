@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ValidationError } from '../../platform/errors';
 import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/credit-packages';
 import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
-import { parseOrThrow } from '../http/validation';
+import { invalidField, parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const createPurchaseBody = z.object({ packageId: z.enum(CREDIT_PACKAGE_IDS) }).strict();
@@ -22,7 +21,7 @@ export function purchaseRoutes(service: PurchaseService): Router {
     const body = parseOrThrow(createPurchaseBody, req.body, 'body');
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     // A purchase charges money: without a key, a retried request could charge twice.
-    if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every purchase');
+    if (!idempotencyKey) throw invalidField('headers', 'idempotency-key', 'send an Idempotency-Key header with every purchase');
     const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey);
     res.locals.workflowId = purchase.workflowId;
     res.status(created ? 201 : 200).location(`/credits/purchases/${purchase.id}`).json(purchase);

@@ -1,0 +1,4 @@
+-- A delivery claims its event before acting on it, so of concurrent deliveries of one event id
+-- exactly one processes it and the others answer duplicate. A claim older than the lease (its
+-- process died mid-way) may be taken over; a claim whose signal failed is released at once.
+ALTER TABLE "payment_webhook_events" ADD COLUMN "claimed_at" TIMESTAMPTZ(3);
