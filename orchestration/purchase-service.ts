@@ -8,7 +8,7 @@ import { admitPurchase } from '../domain/purchases/purchase-grant';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
-import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent, WEBHOOK_EVENT_PROCESSING } from '../domain/purchases/payment-webhook-events';
+import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent, type WEBHOOK_EVENT_PROCESSING } from '../domain/purchases/payment-webhook-events';
 import { findPurchase, findPurchaseForPayment, findUserPurchase, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
 import {
   awaitPaymentIntentUpdate,

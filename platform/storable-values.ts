@@ -10,6 +10,7 @@ import { z } from 'zod';
 
 // Postgres text and jsonb refuse U+0000. C0 controls other than tab, line feed and carriage
 // return have no place in user text and break logs and terminals; DEL likewise.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one: UTF-8
 // cannot encode either, and Postgres's jsonb refuses the escape.
