@@ -44,12 +44,21 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function storableInstant() {
   return z
     .union([z.iso.datetime({ offset: true }), z.string().regex(ISO_DATE, 'not an ISO 8601 date')], { error: 'must be an ISO 8601 date or date-time string' })
+    .refine(isCalendarDate, 'not a calendar date')
     .transform((value) => new Date(value))
     .refine((date) => !Number.isNaN(date.getTime()), 'not a calendar date')
     .refine(
       (date) => date >= EARLIEST_STORABLE_INSTANT && date <= LATEST_STORABLE_INSTANT,
       `must be between ${EARLIEST_STORABLE_INSTANT.toISOString()} and ${LATEST_STORABLE_INSTANT.toISOString()}`,
     );
+}
+
+// `new Date('2026-02-30')` quietly becomes March 2nd; the date part must name a real day.
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 // Column ranges: Postgres `integer` and `bigint`.
