@@ -40,6 +40,8 @@ interface Operation {
 
 let operations: Operation[] = [];
 let sequence = 0;
+// Answers by status class, so the test can tell it reached past validation as well as into it.
+const answered = { accepted: 0, refused: 0 };
 
 beforeAll(async () => {
   provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: WEBHOOK_SECRET });
@@ -214,6 +216,7 @@ async function send(operation: Operation, input: FuzzInput) {
 
   const context = `${operation.method.toUpperCase()} ${url.slice(0, 200)} (auth ${input.auth}, body ${JSON.stringify(input.body).slice(0, 300)})`;
   expectErrorShape(response, context);
+  answered[response.status >= 400 ? 'refused' : 'accepted'] += 1;
   if (response.status >= 400) {
     const after = await snapshot(touched);
     if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`${context} was refused with ${response.status} but changed credits: ${JSON.stringify({ before, after })}`);
@@ -239,6 +242,12 @@ describe('fuzzing every operation in /openapi.json', () => {
         { numRuns: hasInputs ? RUNS_WITH_INPUTS : RUNS_WITHOUT_INPUTS, endOnFailure: true },
       );
     }
+  });
+
+  it('reached both sides of validation', () => {
+    expect(answered.accepted).toBeGreaterThan(20);
+    expect(answered.refused).toBeGreaterThan(200);
+    console.info(`fuzz: ${sequence} requests, ${answered.accepted} accepted, ${answered.refused} refused`);
   });
 
   it('leaves the whole ledger consistent', async () => {

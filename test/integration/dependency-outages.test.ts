@@ -1,6 +1,5 @@
 import request from 'supertest';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { signAccessToken } from '../../api/auth/tokens';
-import { createActivities } from '../../activities/create-activities';
-import { createLocalGenerator } from '../../integrations/generators/local-generator';
-import { createPaymentProvider } from '../../integrations/payments/create-payment-provider';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { loadConfig, type Config } from '../../platform/config';
 import { createPrismaClient, type PrismaClient } from '../../platform/database';
@@ -20,9 +16,9 @@ import { connectTemporalClient } from '../../platform/temporal-connection';
 import { createDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../tools/dev-services/embedded-postgres';
 import { findFreePort } from '../../tools/dev-services/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/dev-services/temporal-dev-server';
-import { bundleWorkflows, createWorkers, runWorkers } from '../../worker/create-workers';
+import { bundleWorkflows } from '../../worker/create-workers';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
-import { waitFor } from '../support/saga-harness';
+import { startTestWorker, waitFor, type TestWorker } from '../support/saga-harness';
 
 /**
  * Dependency outages, for real: this file runs its own Postgres and Temporal dev server so it can
@@ -43,7 +39,7 @@ let config: Config;
 let prisma: PrismaClient;
 let temporal: Client;
 let app: Express;
-let worker: { instances: Worker[]; running: Promise<void>; connection: NativeConnection } | null = null;
+let worker: TestWorker | null = null;
 const userId = `outage-${process.pid}`;
 let auth: string;
 
@@ -74,36 +70,13 @@ afterAll(async () => {
 });
 
 async function startWorker(): Promise<void> {
-  const connection = await NativeConnection.connect({ address: temporalServer.address });
-  const instances = await createWorkers({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    limits: config,
-    workflowBundle: await bundleWorkflows(),
-    shutdownGraceTime: '2 seconds',
-    activities: createActivities({
-      prisma,
-      temporal,
-      generator: createLocalGenerator(),
-      paymentProvider: createPaymentProvider(config),
-      clock: systemClock,
-      holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-      minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-      maxBalanceCredits: config.MAX_BALANCE,
-      notificationDelivery: { webhookUrl: undefined, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 },
-    }),
-  });
-  worker = { instances, running: runWorkers(instances), connection };
+  worker = await startTestWorker({ address: temporalServer.address, config, prisma, temporal, clock: systemClock, workflowBundle: await bundleWorkflows() });
 }
 
 async function stopWorker(): Promise<void> {
-  if (!worker) return;
-  const { instances, running, connection } = worker;
+  const running = worker;
   worker = null;
-  for (const instance of instances) instance.shutdown();
-  await running;
-  await connection.close();
+  await running?.stop();
 }
 
 async function timed(send: () => Promise<request.Response>): Promise<{ response: request.Response; elapsedMs: number }> {
