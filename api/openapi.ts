@@ -6,8 +6,8 @@ import { achievementBody, achievementParams } from './routes/achievements';
 import { timeCursorListQuery } from './http/time-cursor';
 import { campaignActionBody, campaignListQuery, createCampaignBody } from './routes/campaigns';
 import { creditHistoryQuery } from './http/credit-history';
-import { creditAnalyticsQuery } from './routes/credits';
-import { cancelGenerationBody, createGenerationBody, generationQuoteQuery } from './routes/generations';
+import { creditAnalyticsQuery, dailyBonusBody } from './routes/credits';
+import { cancelGenerationBody, createGenerationBody, generationIdParams, generationQuoteQuery } from './routes/generations';
 import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
@@ -167,6 +167,8 @@ const json = (schema: z.ZodType, description: string) => ({ description, content
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)]));
 const idempotencyKey = z.object({ 'idempotency-key': z.string().max(200).optional() });
 const anyObject = z.object({}).catchall(z.unknown());
+const probeResult = z.enum(['ok', 'unavailable']);
+const healthView = z.object({ status: z.enum(['ok', 'degraded']), database: probeResult.optional(), temporal: probeResult.optional() });
 
 interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -178,7 +180,9 @@ interface RouteSpec {
 }
 
 export const ROUTE_SPECS: RouteSpec[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness and readiness of Postgres and Temporal', auth: 'none', responses: { 200: json(anyObject, 'Healthy'), 503: json(anyObject, 'Degraded') } },
+  { method: 'get', path: '/livez', summary: 'Liveness: the process serves HTTP', auth: 'none', responses: { 200: json(healthView, 'Alive') } },
+  { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal both answer (within 1 s)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
+  { method: 'get', path: '/healthz', summary: 'Readiness, as /readyz (kept for existing probes)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } },
   { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', responses: { 200: json(anyObject, 'OpenAPI 3.1') } },
   { method: 'get', path: '/docs', summary: 'Interactive API documentation (Swagger UI, served from the swagger-ui-dist package: works offline); Authorize takes a bearer token', auth: 'none', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } } },
@@ -198,7 +202,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
       ...errors(400, 401),
     },
   },
-  { method: 'get', path: '/generations/{id}', summary: 'A generation and its saga state', auth: 'user', request: { params: z.object({ id: z.string() }) }, responses: { 200: json(generationView, 'The generation'), ...errors(400, 401, 404) } },
+  { method: 'get', path: '/generations/{id}', summary: 'A generation and its saga state', auth: 'user', request: { params: generationIdParams }, responses: { 200: json(generationView, 'The generation'), ...errors(400, 401, 404) } },
   {
     method: 'post', path: '/generations/{id}/cancel', summary: 'Cancel a running generation (refunds its hold)', auth: 'user',
     request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: cancelGenerationBody } } } },
@@ -214,7 +218,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
     request: { body: { content: { 'application/json': { schema: devSessionBody } } } },
     responses: { 201: json(z.object({ token: z.string(), userId: z.string(), role: z.enum(['user', 'admin']), expiresAt: z.string() }), 'A session'), ...errors(400, 404) },
   },
-  { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', responses: { 201: json(anyObject, 'Granted'), ...errors(401, 409) } },
+  { method: 'post', path: '/users/me/daily-bonus', summary: 'Claim the daily login bonus (once per UTC day; streaks double it)', auth: 'user', request: { body: { required: false, content: { 'application/json': { schema: dailyBonusBody } } } }, responses: { 201: json(anyObject, 'Granted'), ...errors(400, 401, 409) } },
   {
     method: 'get', path: '/users/me/referral', summary: "The caller's referral code (made on first call) and how many it has referred and been rewarded for", auth: 'user',
     responses: { 200: json(referralView, 'The referral code'), ...errors(401) },
@@ -274,12 +278,12 @@ export const ROUTE_SPECS: RouteSpec[] = [
   {
     method: 'post', path: '/admin/users/{id}/credit-adjustments', summary: 'Grant or remove credits (admin)', auth: 'admin',
     request: { params: z.object({ id: z.string() }), headers: idempotencyKey, body: { content: { 'application/json': { schema: adjustmentBody } } } },
-    responses: { 201: json(anyObject, 'Applied'), 200: json(anyObject, 'Already applied'), ...errors(400, 401, 402, 403) },
+    responses: { 201: json(anyObject, 'Applied'), 200: json(anyObject, 'Already applied'), ...errors(400, 401, 402, 403, 404) },
   },
   {
     method: 'put', path: '/admin/users/{id}/subscription', summary: "Set a user's monthly plan (admin)", auth: 'admin',
     request: { params: z.object({ id: z.string() }), body: { content: { 'application/json': { schema: subscriptionBody } } } },
-    responses: { 200: json(anyObject, 'The subscription'), ...errors(400, 401, 403) },
+    responses: { 200: json(anyObject, 'The subscription'), ...errors(400, 401, 403, 404) },
   },
   { method: 'get', path: '/admin/users/{id}/credit-history', summary: "A user's journal with actors (admin)", auth: 'admin', request: { params: z.object({ id: z.string() }), query: creditHistoryQuery }, responses: { 200: json(anyObject, '{ items, nextCursor }'), ...errors(400, 401, 403) } },
   { method: 'get', path: '/admin/sagas', summary: 'Sagas by status and age; stuck=true for those over their step threshold (admin)', auth: 'admin', request: { query: sagaListQuery }, responses: { 200: json(anyObject, '{ items, visibilityQuery }'), ...errors(400, 401, 403) } },
@@ -323,8 +327,13 @@ export function buildOpenApiDocument(): object {
       tags: [route.auth === 'admin' ? 'admin' : route.auth === 'none' ? 'operations' : 'credits'],
       security: route.auth === 'none' ? [] : [{ [bearer.name]: [] }],
       request: route.request,
-      // Every authenticated write draws on the caller's rate limit (api/rate-limit.ts).
-      responses: route.method !== 'get' && route.auth !== 'none' ? { ...route.responses, ...errors(429) } : route.responses,
+      // Every authenticated write draws on the caller's rate limit (api/rate-limit.ts), and every
+      // route that reads the database or Temporal answers 503 with Retry-After when one is down.
+      responses: {
+        ...route.responses,
+        ...(route.method !== 'get' && route.auth !== 'none' ? errors(429) : {}),
+        ...(route.auth !== 'none' || route.path === '/webhooks/payments' ? errors(503) : {}),
+      },
     });
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

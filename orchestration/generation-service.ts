@@ -1,7 +1,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config';
-import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError } from '../platform/errors';
+import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError, ServiceUnavailableError } from '../platform/errors';
+import { unavailableDependency } from '../platform/dependency-errors';
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../domain/generations/generator';
 import { findGeneration, findUserGeneration, recordGenerationRequest } from '../domain/generations/generation-store';
@@ -97,7 +98,9 @@ export class GenerationService {
     const handle = this.deps.temporal.workflow.getHandle(generation.workflowId);
     try {
       await handle.executeUpdate(cancelGenerationUpdate, { args: [{ actor: `user:${userId}`, reason }] });
-    } catch {
+    } catch (error) {
+      // Temporal down is not a refusal: say so, and the client retries.
+      if (unavailableDependency(error)) throw new ServiceUnavailableError('Could not reach the saga to cancel it; try again', { cause: error });
       // The validator refused: the saga moved past the point where cancelling can refund.
       throw new GenerationNotCancellableError(id, (await this.queryState(generation.workflowId))?.status ?? generation.status);
     }

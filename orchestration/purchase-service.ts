@@ -8,7 +8,7 @@ import { admitPurchase } from '../domain/purchases/purchase-grant';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
-import { findWebhookEvent, recordWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
+import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent, type WEBHOOK_EVENT_PROCESSING } from '../domain/purchases/payment-webhook-events';
 import { findPurchase, findPurchaseForPayment, findUserPurchase, listUserPurchases, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
 import {
   awaitPaymentIntentUpdate,
@@ -24,6 +24,9 @@ import { startOrFindSaga } from './start-saga';
 // How long POST /credits/purchases waits for the checkout link. Past it the answer is the pending
 // purchase without one, and GET /credits/purchases/:id shows the link once the provider answers.
 const INTENT_WAIT_MS = 10_000;
+// A delivery that claimed a webhook event and then died leaves the claim; after this long another
+// delivery may take it over. Far above how long signalling takes, well below the provider's retries.
+const WEBHOOK_CLAIM_LEASE_MS = 60_000;
 
 export type WebhookOutcome = 'signalled' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_type' | 'ignored_closed_purchase';
 
@@ -81,21 +84,28 @@ export class PurchaseService {
   }
 
   /**
-   * Passes a verified webhook event to its purchase's saga, once per event id. An event that names
-   * no purchase of ours, or disagrees with it, is recorded and ignored (answered 200: the provider
-   * would otherwise retry an event that can never match). If signalling fails the event stays
-   * unprocessed and the provider's retry signals again; the saga acts on the first outcome only.
+   * Passes a verified webhook event to its purchase's saga, once per event id. The delivery that
+   * claims the event (insert-first on its unique id) acts on it; every other delivery, concurrent
+   * or later, answers duplicate. An event that names no purchase of ours, or disagrees with it, is
+   * recorded and ignored (answered 200: the provider would otherwise retry an event that can never
+   * match). If signalling fails the claim is given back and the provider's retry signals again;
+   * the saga acts on the first outcome only.
    */
-  async receiveWebhook(event: PaymentWebhookEvent): Promise<{ received: true; duplicate: boolean; outcome: WebhookOutcome }> {
-    const seen = await findWebhookEvent(this.deps.prisma, event.id);
-    if (seen && (seen.processedAt !== null || seen.outcome !== 'signalled')) return { received: true, duplicate: true, outcome: seen.outcome as WebhookOutcome };
-    const purchase = await this.purchaseOf(event);
-    let outcome = classify(event, purchase);
-    if (!seen) {
-      await recordWebhookEvent(this.deps.prisma, { eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, purchaseId: purchase?.id ?? null, outcome, payload: event });
+  async receiveWebhook(event: PaymentWebhookEvent): Promise<{ received: true; duplicate: boolean; outcome: WebhookOutcome | typeof WEBHOOK_EVENT_PROCESSING }> {
+    const receivedAt = this.deps.clock.now();
+    const claim = await claimWebhookEvent(this.deps.prisma, { eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, payload: event }, receivedAt, WEBHOOK_CLAIM_LEASE_MS);
+    if (!claim.claimed) return { received: true, duplicate: true, outcome: claim.outcome as WebhookOutcome | typeof WEBHOOK_EVENT_PROCESSING };
+    let outcome: WebhookOutcome;
+    let purchase: Purchase | null;
+    try {
+      purchase = await this.purchaseOf(event);
+      outcome = classify(event, purchase);
+      if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
+    } catch (error) {
+      await releaseWebhookEvent(this.deps.prisma, event.id).catch(() => undefined);
+      throw error;
     }
-    if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
-    await settleWebhookEvent(this.deps.prisma, event.id, outcome, this.deps.clock.now());
+    await settleWebhookEvent(this.deps.prisma, event.id, { outcome, purchaseId: purchase?.id ?? null }, this.deps.clock.now());
     if (outcome !== 'signalled') this.deps.logWarning?.('payment webhook event ignored', { eventId: event.id, type: event.type, outcome });
     return { received: true, duplicate: false, outcome };
   }

@@ -40,6 +40,9 @@ const configSchema = z
     DATABASE_URL: z.string().url().optional(),
     // Per process. 100 concurrent sagas share these; a transaction holds one only for milliseconds.
     DATABASE_POOL_SIZE: positiveInt.default(20),
+    // How long taking a new connection may wait (an unreachable host, a full server) before the
+    // request fails and the API answers 503: requests should hear about an outage within 2 s.
+    DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(1_500),
 
     // `npm run dev` only: where the embedded Postgres and the Temporal dev server keep their data,
     // and the embedded Postgres's port (5432 is often taken by a system Postgres).
@@ -101,6 +104,9 @@ const configSchema = z
     WEB_APP_DIST_DIR: z.string().default('web/dist'),
     // Server-sent event streams send a comment this often so proxies keep idle streams open.
     SSE_HEARTBEAT_MS: positiveInt.default(15_000),
+    // The longest a bearer token may be valid (exp minus iat, and exp minus now): a leaked token
+    // stops working within this. Tokens without `exp` are refused. `npm run token` issues this long.
+    AUTH_MAX_TOKEN_LIFETIME_SECONDS: positiveInt.max(366 * 24 * 60 * 60).default(24 * 60 * 60),
 
     // Credits granted once when a user's account opens.
     SIGNUP_CREDITS: nonNegativeInt.default(50),

@@ -7,8 +7,9 @@ export type { PrismaClient } from '../generated/prisma/client';
  * Prisma through the `pg` driver adapter: no Rust query engine to download, and the pool size is
  * ours to set. One client per process; callers `$disconnect()` it on shutdown.
  */
-export function createPrismaClient(options: { databaseUrl: string; poolSize: number }): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize });
+export function createPrismaClient(options: { databaseUrl: string; poolSize: number; connectTimeoutMs?: number }): PrismaClient {
+  // Without a connect timeout, a request waits as long as the OS does for an unreachable host.
+  const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs });
   return new PrismaClient({ adapter });
 }
 

@@ -4,7 +4,7 @@ import { ForbiddenError, UnauthenticatedError } from '../../platform/errors';
 import { type Principal, verifyAccessToken } from './tokens';
 
 export interface AuthenticateOptions {
-  config: Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER' | 'AUTH_JWKS_URL' | 'AUTH_JWKS_ISSUER'>;
+  config: Pick<Config, 'AUTH_JWT_SECRET' | 'AUTH_JWT_ISSUER' | 'AUTH_MAX_TOKEN_LIFETIME_SECONDS' | 'AUTH_JWKS_URL' | 'AUTH_JWKS_ISSUER'>;
   // Opens the caller's credit account on first sight (signup grant); idempotent.
   onFirstSight: (principal: Principal) => Promise<unknown>;
 }

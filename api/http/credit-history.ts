@@ -2,22 +2,23 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { JournalEntryType } from '../../generated/prisma/enums';
 import { readHistory, type HistoryEntry } from '../../domain/ledger/history';
-import { ValidationError } from '../../platform/errors';
+import { invalidField } from './validation';
+import { POSTGRES_BIGINT_MAX, storableInstant, storableText } from '../../platform/storable-values';
 
 /** The credit-history page's query and answer, shared by the user's and the admin's history routes. */
 export const creditHistoryQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(64).optional(),
+    cursor: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API returned').optional(),
     // Comma-separated: ?type=capture,release
     type: z
       .string()
       .transform((value) => value.split(',').filter(Boolean))
       .pipe(z.array(z.enum(Object.values(JournalEntryType) as [JournalEntryType, ...JournalEntryType[]])))
       .optional(),
-    reason: z.string().max(200).optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    reason: storableText().max(200).optional(),
+    from: storableInstant().optional(),
+    to: storableInstant().optional(),
   })
   .strict();
 
@@ -75,6 +76,7 @@ function encodeCursor(id: bigint): string {
 function decodeCursor(cursor: string): bigint {
   const decoded = Buffer.from(cursor, 'base64url').toString();
   const match = /^j:(\d{1,19})$/.exec(decoded);
-  if (!match?.[1]) throw new ValidationError('cursor is not one this API returned', { cursor });
+  // Nineteen digits can still exceed the journal's bigint ids; such a cursor was never ours.
+  if (!match?.[1] || BigInt(match[1]) > POSTGRES_BIGINT_MAX) throw invalidField('query', 'cursor', 'is not one this API returned');
   return BigInt(match[1]);
 }

@@ -15,15 +15,17 @@ import type { Clock } from '../../platform/clock';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf, requireAdmin } from '../auth/authenticate';
 import { userIdSchema } from '../../domain/ledger/user-id';
-import { parseOrThrow } from '../http/validation';
+import { invalidField, parseOrThrow } from '../http/validation';
+import { storableInstant, storableText } from '../../platform/storable-values';
 import { creditHistoryQuery, historyPage } from '../http/credit-history';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const adjustmentBody = z
   .object({
     amount: z.number().int().refine((value) => value !== 0, 'amount must not be zero').refine((value) => Math.abs(value) <= 1_000_000, 'amount is too large'),
-    reason: z.string().trim().min(3, 'say why').max(500),
-    expiresAt: z.coerce.date().optional(),
+    reason: storableText().trim().min(3, 'say why').max(500),
+    // A grant's expiry: an ISO string in the future (a past one would grant credits already expired).
+    expiresAt: storableInstant().optional(),
   })
   .strict();
 
@@ -56,7 +58,7 @@ export const sagaListQuery = z
   .strict();
 
 const sagaParams = z.object({ workflowId: z.string().regex(/^(generation|purchase)-[A-Za-z0-9-]{1,64}$/, 'not a saga id (generation-… or purchase-…)') }).strict();
-const sagaActionBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
+const sagaActionBody = z.object({ reason: storableText().trim().min(3, 'say why').max(500) }).strict();
 
 type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS' | 'MAX_BALANCE'>;
 
@@ -71,6 +73,7 @@ export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     const admin = principalOf(res);
     const at = deps.clock.now();
+    if (body.expiresAt && body.expiresAt <= at) throw invalidField('body', 'expiresAt', 'must be in the future');
     const outcome = await inLedgerTransaction(deps.prisma, (tx) =>
       adjustCredits(tx, {
         userId: id,

@@ -10,19 +10,20 @@ import { webUiNamespaceUrl } from '../../orchestration/web-ui';
 import type { Clock } from '../../platform/clock';
 import { principalOf, requireAdmin } from '../auth/authenticate';
 import { parseOrThrow } from '../http/validation';
+import { storableInstant, storableText } from '../../platform/storable-values';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 
 export const createCampaignBody = z
   .object({
-    name: z.string().trim().min(3).max(200),
+    name: storableText().trim().min(3).max(200),
     amount: z.number().int().positive().max(100_000),
     // At most one: a fixed expiry for every run's credits, or a lifetime from each run.
-    creditsExpireAt: z.coerce.date().optional(),
+    creditsExpireAt: storableInstant().optional(),
     creditLifetimeDays: z.number().int().positive().max(3_650).optional(),
     segment: campaignSegmentSchema,
     // Exactly one: a cron spec in UTC (5 to 7 fields), or a one-off time in the future.
-    cron: z.string().trim().regex(/^\S+(\s+\S+){4,6}$/, 'cron needs 5 to 7 fields').optional(),
-    runAt: z.coerce.date().optional(),
+    cron: storableText().trim().regex(/^\S+(\s+\S+){4,6}$/, 'cron needs 5 to 7 fields').optional(),
+    runAt: storableInstant().optional(),
   })
   .strict()
   .refine((body) => (body.cron === undefined) !== (body.runAt === undefined), { message: 'give exactly one of cron and runAt', path: ['cron'] })
@@ -35,7 +36,7 @@ export const campaignListQuery = z
   })
   .strict();
 
-export const campaignActionBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
+export const campaignActionBody = z.object({ reason: storableText().trim().min(3, 'say why').max(500) }).strict();
 
 const campaignParams = z.object({ id: z.uuid('not a campaign id') }).strict();
 

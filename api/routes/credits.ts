@@ -11,17 +11,20 @@ import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { creditHistoryQuery, historyPage } from '../http/credit-history';
 import { readCreditsView } from '../http/credits-view';
 import { principalOf } from '../auth/authenticate';
-import { parseOrThrow } from '../http/validation';
+import { invalidField, parseOrThrow } from '../http/validation';
+import { EARLIEST_STORABLE_INSTANT, storableInstant } from '../../platform/storable-values';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const creditAnalyticsQuery = z
   .object({
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: storableInstant().optional(),
+    to: storableInstant().optional(),
     bucket: z.enum(['day', 'week', 'month']).default('day'),
   })
   .strict();
+
+export const dailyBonusBody = z.object({}).strict();
 
 export interface CreditRoutesDeps {
   prisma: PrismaClient;
@@ -38,7 +41,9 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
     res.json(await readCreditsView(deps.prisma, deps.config, principalOf(res).userId, deps.clock.now()));
   });
 
-  router.post('/users/me/daily-bonus', async (_req, res) => {
+  router.post('/users/me/daily-bonus', async (req, res) => {
+    // No fields: an empty body or {} claims; anything else is a client mistake worth hearing about.
+    parseOrThrow(dailyBonusBody, req.body ?? {}, 'body');
     const { userId } = principalOf(res);
     const at = deps.clock.now();
     const claim = await inLedgerTransaction(deps.prisma, async (tx) => {
@@ -60,8 +65,10 @@ export function creditRoutes(deps: CreditRoutesDeps): Router {
     const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
     // A year of days is the most buckets one answer carries.
     if (from >= to || to.getTime() - from.getTime() > 400 * DAY_MS) {
-      throw new ValidationError('from must be before to, at most 400 days apart', { from: from.toISOString(), to: to.toISOString() });
+      throw new ValidationError('query.from: must be before to, at most 400 days apart', { from: from.toISOString(), to: to.toISOString(), issues: [{ path: 'query.from', message: 'must be before to, at most 400 days apart' }] });
     }
+    // The default window reaches 30 days before `to`, which must still be a storable instant.
+    if (from < EARLIEST_STORABLE_INSTANT) throw invalidField('query', 'to', `must leave 30 days after ${EARLIEST_STORABLE_INSTANT.toISOString()}`);
     const analytics = await readCreditAnalytics(deps.prisma, principalOf(res).userId, { from, to, bucket: query.bucket });
     res.json({
       from: from.toISOString(),

@@ -26,8 +26,10 @@ export function devSessionRoutes({ config, clock }: { config: Config; clock: Clo
   }
   router.post('/auth/dev-session', async (req, res) => {
     const body = parseOrThrow(devSessionBody, req.body ?? {}, 'body');
-    const token = await signAccessToken({ userId: body.userId, role: body.role }, config, `${DEV_SESSION_SECONDS}s`);
-    res.status(201).json({ token, userId: body.userId, role: body.role, expiresAt: new Date(clock.now().getTime() + DEV_SESSION_SECONDS * 1000).toISOString() });
+    // Never longer than any token this service accepts.
+    const lifetimeSeconds = Math.min(DEV_SESSION_SECONDS, config.AUTH_MAX_TOKEN_LIFETIME_SECONDS);
+    const token = await signAccessToken({ userId: body.userId, role: body.role }, config, lifetimeSeconds);
+    res.status(201).json({ token, userId: body.userId, role: body.role, expiresAt: new Date(clock.now().getTime() + lifetimeSeconds * 1000).toISOString() });
   });
   return router;
 }

@@ -8,6 +8,7 @@ import { principalOf } from '../auth/authenticate';
 import type { GenerationService } from '../../orchestration/generation-service';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 import { parseOrThrow } from '../http/validation';
+import { storableText } from '../../platform/storable-values';
 
 // Enough for a chapter of notes; longer inputs belong in a document pipeline, not one request.
 export const MAX_INPUT_TEXT_CHARS = 20_000;
@@ -17,7 +18,7 @@ export const createGenerationBody = z
     type: z.enum(['flashcards', 'quiz']),
     input: z
       .object({
-        text: z.string().trim().min(1, 'text must not be empty').max(MAX_INPUT_TEXT_CHARS),
+        text: storableText().trim().min(1, 'text must not be empty').max(MAX_INPUT_TEXT_CHARS),
         count: z.number().int().min(1).max(MAX_ITEMS_PER_GENERATION),
       })
       .strict(),
@@ -26,7 +27,7 @@ export const createGenerationBody = z
 
 export const generationIdParams = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/) }).strict();
 
-export const cancelGenerationBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
+export const cancelGenerationBody = z.object({ reason: storableText().max(500).optional() }).strict().default({});
 
 export const generationQuoteQuery = z
   .object({

@@ -1,27 +1,48 @@
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { pingDatabase } from '../../platform/database';
 
-/** Liveness and readiness in one: 200 when Postgres and Temporal both answer, 503 otherwise. */
+// Each dependency gets this long to answer a probe; together the answer stays under a second
+// whatever is down (orchestrators time their probes out at 1 s by default).
+export const PROBE_TIMEOUT_MS = 800;
+
+type ProbeResult = 'ok' | 'unavailable';
+
+/**
+ * Liveness (`/livez`: the process serves HTTP; restart it if not) apart from readiness (`/readyz`:
+ * Postgres and Temporal both answer; send it no traffic if not). `/healthz` is readiness, kept for
+ * the clients and compose files that already probe it.
+ */
 export function healthRoutes(deps: { prisma: PrismaClient; temporal: Client }): Router {
   const router = Router();
-  router.get('/healthz', async (_req, res) => {
-    const [database, temporal] = await Promise.all([
-      check(() => pingDatabase(deps.prisma)),
-      check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
-    ]);
-    const healthy = database === 'ok' && temporal === 'ok';
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', database, temporal });
+  router.get('/livez', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  const readiness = async (_req: Request, res: Response) => {
+    const [database, temporal] = await Promise.all([
+      probe(() => pingDatabase(deps.prisma)),
+      probe(() => deps.temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => deps.temporal.connection.workflowService.getSystemInfo({}))),
+    ]);
+    const ready = database === 'ok' && temporal === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'degraded', database, temporal });
+  };
+  router.get('/readyz', readiness);
+  router.get('/healthz', readiness);
   return router;
 }
 
-async function check(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+/** The probe's answer, or `unavailable` when it fails or takes longer than PROBE_TIMEOUT_MS. */
+async function probe(check: () => Promise<unknown>): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<ProbeResult>((resolve) => (timer = setTimeout(() => resolve('unavailable'), PROBE_TIMEOUT_MS)));
+  const answered = check().then(
+    (): ProbeResult => 'ok',
+    (): ProbeResult => 'unavailable',
+  );
   try {
-    await probe();
-    return 'ok';
-  } catch {
-    return 'unavailable';
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

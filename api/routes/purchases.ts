@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { ValidationError } from '../../platform/errors';
+import { z } from 'zod';
 import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/credit-packages';
 import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
-import { parseOrThrow } from '../http/validation';
+import { invalidField, parseOrThrow } from '../http/validation';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 import type { Config } from '../../platform/config';
 import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http/time-cursor';
@@ -44,7 +44,7 @@ export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'W
     const body = parseOrThrow(createPurchaseBody, req.body, 'body');
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     // A purchase charges money: without a key, a retried request could charge twice.
-    if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every purchase');
+    if (!idempotencyKey) throw invalidField('headers', 'idempotency-key', 'send an Idempotency-Key header with every purchase');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
     refuseForeignReturnUrls(body.returnUrls, new Set([ownOrigin, ...(config.WEB_APP_URL ? [new URL(config.WEB_APP_URL).origin] : []), ...config.CORS_ORIGINS]));
     const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey, body.returnUrls);

@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../platform/config';
-import { ValidationError } from '../../platform/errors';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
 import { countTransfersSent, listTransfers, transferCredits } from '../../domain/ledger/transfer';
@@ -11,7 +10,8 @@ import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { principalOf } from '../auth/authenticate';
 import { userIdSchema } from '../../domain/ledger/user-id';
-import { parseOrThrow } from '../http/validation';
+import { invalidField, parseOrThrow } from '../http/validation';
+import { storableText } from '../../platform/storable-values';
 import type { CreditsMetrics } from '../../platform/metrics';
 import { idempotencyKeyHeader } from '../http/idempotency-key';
 
@@ -19,7 +19,7 @@ export const createTransferBody = z
   .object({
     toUserId: userIdSchema,
     amount: z.number().int('amount must be a whole number of credits').positive('amount must be positive').max(1_000_000),
-    note: z.string().trim().max(280).optional(),
+    note: storableText().trim().max(280).optional(),
   })
   .strict();
 
@@ -30,7 +30,7 @@ export function transferRoutes(deps: { prisma: PrismaClient; clock: Clock; confi
     const body = parseOrThrow(createTransferBody, req.body, 'body');
     const idempotencyKey = parseOrThrow(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
     // A transfer moves money-like value: without a key, a retried request could send twice.
-    if (!idempotencyKey) throw new ValidationError('Send an Idempotency-Key header with every transfer');
+    if (!idempotencyKey) throw invalidField('headers', 'idempotency-key', 'send an Idempotency-Key header with every transfer');
     const { userId } = principalOf(res);
     const at = deps.clock.now();
     const outcome = await inLedgerTransaction(deps.prisma, async (tx) => {

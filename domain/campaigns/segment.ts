@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userIdSchema } from '../ledger/user-id';
 import { Prisma } from '../../generated/prisma/client';
+import { storableInstant } from '../../platform/storable-values';
 
 /**
  * Who a campaign grants to. Stored as JSON on the campaign and parsed again by every run, so a
@@ -10,7 +11,7 @@ import { Prisma } from '../../generated/prisma/client';
 export const campaignSegmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all_users') }).strict(),
   z
-    .object({ kind: z.literal('created_between'), from: z.coerce.date(), to: z.coerce.date() })
+    .object({ kind: z.literal('created_between'), from: storableInstant(), to: storableInstant() })
     .strict()
     .refine((segment) => segment.from < segment.to, { message: 'from must be before to', path: ['to'] }),
   // Available credits (balance minus held) at the moment of the grant, read under the account's lock.

@@ -39,3 +39,8 @@ export async function readAvailableCredits(prisma: PrismaClient, userId: string)
   const account = await prisma.creditAccount.findUnique({ where: { userId }, select: { balanceCredits: true, reservedCredits: true } });
   return account ? account.balanceCredits - account.reservedCredits : 0;
 }
+
+/** Whether `userId` has a credit account: users become known to the service when it opens. */
+export async function creditAccountExists(prisma: PrismaClient, userId: string): Promise<boolean> {
+  return (await prisma.creditAccount.count({ where: { userId } })) > 0;
+}

@@ -104,7 +104,7 @@ export function findPurchase(prisma: PrismaClient, id: string): Promise<Purchase
 export async function findPurchaseForPayment(prisma: PrismaClient, paymentIntentId: string, purchaseId: string | null | undefined): Promise<Purchase | null> {
   const byIntent = await prisma.purchase.findUnique({ where: { providerPaymentId: paymentIntentId } });
   if (byIntent) return byIntent;
-  return purchaseId && /^[0-9a-f-]{36}$/i.test(purchaseId) ? prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
+  return purchaseId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(purchaseId) ? prisma.purchase.findUnique({ where: { id: purchaseId } }) : null;
 }
 
 /** The purchase's buyer and how many of their purchases were fulfilled: the achievements' `purchases_completed`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POSTGRES_INT_MAX, storableText } from '../../platform/storable-values';
 import { signWebhook, verifyWebhook } from '../webhooks/webhook-signature';
 
 /**
@@ -16,18 +17,20 @@ export const PAYMENT_TIMESTAMP_HEADER = 'x-payment-timestamp';
 // request is useless soon after.
 export const PAYMENT_WEBHOOK_TOLERANCE_SECONDS = 300;
 
+// Every string is stored (payment_webhook_events, the purchase's row) and passed to the saga: text
+// Postgres or JSON cannot hold is refused with a 400 even when correctly signed.
 export const paymentWebhookEvent = z
   .object({
-    id: z.string().min(1).max(200),
-    type: z.string().min(1).max(100),
-    createdAt: z.string().max(40),
+    id: storableText().min(1).max(200),
+    type: storableText().min(1).max(100),
+    createdAt: storableText().max(40),
     data: z
       .object({
-        paymentIntentId: z.string().min(1).max(200),
-        purchaseId: z.string().max(200).nullable(),
-        amountCents: z.number().int().nonnegative(),
-        currency: z.string().max(10),
-        failureReason: z.string().max(500).nullable().optional(),
+        paymentIntentId: storableText().min(1).max(200),
+        purchaseId: storableText().max(200).nullable(),
+        amountCents: z.number().int().nonnegative().max(POSTGRES_INT_MAX),
+        currency: storableText().max(10),
+        failureReason: storableText().max(500).nullable().optional(),
       })
       .strict(),
   })

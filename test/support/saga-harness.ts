@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { createActivities } from '../../activities/create-activities';
@@ -78,39 +78,14 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const app = createApp({ config, prisma, temporal, clock, metrics: options.metrics, logger: options.logger, logError: (error) => console.error(error) });
 
-  let worker: { instances: Worker[]; running: Promise<void>; connection: NativeConnection } | null = null;
+  let worker: TestWorker | null = null;
   const startWorker = async () => {
-    const connection = await NativeConnection.connect({ address });
-    const instances = await createWorkers({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      limits: config,
-      workflowBundle,
-      shutdownGraceTime: '2 seconds',
-      activityInterceptors: options.logger ? [activityLogging(options.logger)] : [],
-      activities: createActivities({
-        prisma,
-        temporal,
-        generator: options.generator ?? createLocalGenerator(),
-        paymentProvider: createPaymentProvider(config),
-        clock,
-        holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
-        minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
-        maxBalanceCredits: config.MAX_BALANCE,
-        notificationDelivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 },
-        metrics: options.metrics,
-      }),
-    });
-    worker = { instances, running: runWorkers(instances), connection };
+    worker = await startTestWorker({ address, config, prisma, temporal, clock, workflowBundle, generator: options.generator, metrics: options.metrics, logger: options.logger });
   };
   const stopWorker = async () => {
-    if (!worker) return;
-    const { instances, running, connection } = worker;
+    const running = worker;
     worker = null;
-    for (const instance of instances) instance.shutdown();
-    await running;
-    await connection.close();
+    await running?.stop();
   };
   if (options.inProcessWorker !== false) await startWorker();
 
@@ -134,6 +109,55 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       await prisma.$disconnect();
       await database.drop();
       if (violations.length > 0) throw new Error(`ledger invariants violated:\n${JSON.stringify(violations, bigintSafe, 2)}`);
+    },
+  };
+}
+
+export interface TestWorker {
+  stop(): Promise<void>;
+}
+
+/** One Worker per task queue kind on `config.TEMPORAL_TASK_QUEUE`, with the activities the worker process composes. */
+export async function startTestWorker(options: {
+  address: string;
+  config: Config;
+  prisma: PrismaClient;
+  temporal: Client;
+  clock: Clock;
+  workflowBundle: { code: string };
+  generator?: Generator;
+  metrics?: CreditsMetrics;
+  logger?: Logger;
+}): Promise<TestWorker> {
+  const { config } = options;
+  const connection = await NativeConnection.connect({ address: options.address });
+  const instances = await createWorkers({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    limits: config,
+    workflowBundle: options.workflowBundle,
+    shutdownGraceTime: '2 seconds',
+    activityInterceptors: options.logger ? [activityLogging(options.logger)] : [],
+    activities: createActivities({
+      prisma: options.prisma,
+      temporal: options.temporal,
+      generator: options.generator ?? createLocalGenerator(),
+      paymentProvider: createPaymentProvider(config),
+      clock: options.clock,
+      holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
+      minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,
+      maxBalanceCredits: config.MAX_BALANCE,
+      notificationDelivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 5_000 },
+      metrics: options.metrics,
+    }),
+  });
+  const running = runWorkers(instances);
+  return {
+    async stop() {
+      for (const instance of instances) instance.shutdown();
+      await running;
+      await connection.close();
     },
   };
 }
