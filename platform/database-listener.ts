@@ -2,9 +2,10 @@ import { Client } from 'pg';
 
 /**
  * One LISTEN connection to Postgres for a channel, shared by everyone in the process who wants its
- * notifications. It connects on the first subscriber and reconnects (with a delay) when the
- * connection drops; since notifications sent while disconnected are lost, every subscriber is told
- * `resync` after a reconnect and reads the current state again.
+ * notifications. It connects with the first subscriber, disconnects after the last one leaves, and
+ * reconnects (after a delay) when the connection drops while anyone listens. Notifications sent
+ * while disconnected are lost, so every subscriber is told `resync` after a reconnect and reads the
+ * current state again.
  */
 export interface ChannelSubscriber {
   notify(payload: string): void;
@@ -23,32 +24,44 @@ export function listenToChannel(options: { databaseUrl: string; channel: string;
   let connecting: Promise<void> | null = null;
   let reconnectTimer: NodeJS.Timeout | null = null;
   let closed = false;
+  const wanted = () => !closed && subscribers.size > 0;
 
   const connect = (): Promise<void> => {
-    connecting ??= (async () => {
-      const next = new Client({ connectionString: options.databaseUrl });
-      next.on('notification', (message) => {
-        if (message.channel !== options.channel || message.payload === undefined) return;
-        for (const subscriber of subscribers) subscriber.notify(message.payload);
-      });
-      next.on('error', (error) => {
+    connecting ??= open()
+      .catch((error: unknown) => {
         options.onError?.(error);
-        dropped(next);
-      });
-      next.on('end', () => dropped(next));
-      try {
-        await next.connect();
-        await next.query(`LISTEN ${options.channel}`);
-        client = next;
-      } catch (error) {
-        options.onError?.(error);
-        await next.end().catch(() => undefined);
         scheduleReconnect();
-      } finally {
+      })
+      .finally(() => {
         connecting = null;
-      }
-    })();
+      });
     return connecting;
+  };
+
+  const open = async (): Promise<void> => {
+    const next = new Client({ connectionString: options.databaseUrl });
+    next.on('notification', (message) => {
+      if (message.channel !== options.channel || message.payload === undefined) return;
+      for (const subscriber of subscribers) subscriber.notify(message.payload);
+    });
+    next.on('error', (error) => {
+      options.onError?.(error);
+      dropped(next);
+    });
+    next.on('end', () => dropped(next));
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${options.channel}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    // Everyone left while it was connecting: there is no one to listen for.
+    if (!wanted()) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
   };
 
   const dropped = (which: Client) => {
@@ -58,29 +71,42 @@ export function listenToChannel(options: { databaseUrl: string; channel: string;
   };
 
   const scheduleReconnect = () => {
-    if (closed || reconnectTimer || subscribers.size === 0) return;
+    if (!wanted() || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
+      if (!wanted()) return;
       void connect().then(() => {
         if (client) for (const subscriber of subscribers) subscriber.resync();
       });
     }, options.reconnectDelayMs ?? 1_000);
+    // A reconnect never keeps a process alive that is otherwise done.
+    reconnectTimer.unref();
+  };
+
+  const disconnect = async () => {
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    await connecting;
+    // Someone subscribed again while this waited: the connection is theirs now.
+    if (wanted()) return;
+    const current = client;
+    client = null;
+    await current?.end().catch(() => undefined);
   };
 
   return {
     subscribe(subscriber) {
       subscribers.add(subscriber);
       if (!client && !closed) void connect();
-      return () => subscribers.delete(subscriber);
+      return () => {
+        subscribers.delete(subscriber);
+        if (subscribers.size === 0) void disconnect();
+      };
     },
     async close() {
       closed = true;
       subscribers.clear();
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      await connecting;
-      const current = client;
-      client = null;
-      await current?.end().catch(() => undefined);
+      await disconnect();
     },
   };
 }

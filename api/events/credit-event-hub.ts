@@ -8,7 +8,7 @@ export type UserEventHandler = (kind: CreditEvent['kind'] | 'resync') => void;
  * Fans the ledger's change events out to the event streams open in this API process, by user.
  * Every replica runs its own hub on its own LISTEN connection, so a change made through any replica
  * (or by the worker) reaches a user's stream wherever it is open. One connection however many
- * streams; it opens with the first stream.
+ * streams; it opens with the first stream and closes after the last.
  */
 export class CreditEventHub {
   private readonly byUser = new Map<string, Set<UserEventHandler>>();
@@ -35,6 +35,11 @@ export class CreditEventHub {
     return () => {
       handlers.delete(handler);
       if (handlers.size === 0) this.byUser.delete(userId);
+      // No stream open here any more: let the LISTEN connection go until the next one opens.
+      if (this.byUser.size === 0) {
+        this.unsubscribe?.();
+        this.unsubscribe = null;
+      }
     };
   }
 

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import request from 'supertest';
 import { SignJWT, UnsecuredJWT } from 'jose';
@@ -36,6 +37,8 @@ interface Operation {
   body?: JsonSchema;
   admin: boolean;
   open: boolean;
+  // A server-sent event stream never ends: its answer is judged by status and headers alone.
+  stream: boolean;
 }
 
 let operations: Operation[] = [];
@@ -50,7 +53,9 @@ beforeAll(async () => {
     const listening = harness.app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   answerClientErrorsAsJson(server);
-  const spec = (await request(harness.app).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, { security?: unknown[]; tags?: string[]; parameters?: Operation['parameters']; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> };
+  const spec = (await request(harness.app).get('/openapi.json').expect(200)).body as {
+    paths: Record<string, Record<string, { security?: unknown[]; tags?: string[]; parameters?: Operation['parameters']; requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses?: Record<string, { content?: Record<string, unknown> }> }>>;
+  };
   operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       method: method as Operation['method'],
@@ -59,6 +64,7 @@ beforeAll(async () => {
       body: operation.requestBody?.content['application/json']?.schema,
       admin: operation.tags?.includes('admin') ?? false,
       open: (operation.security ?? []).length === 0,
+      stream: operation.responses?.['200']?.content?.['text/event-stream'] !== undefined,
     })),
   );
 });
@@ -194,8 +200,9 @@ async function send(operation: Operation, input: FuzzInput) {
   }
   const before = await snapshot(touched);
 
-  const call = request(server)[operation.method](url);
   const auth = operation.path === '/webhooks/payments' ? undefined : await authorization(input.auth, actor, admin);
+  if (operation.stream) return sendToStream(url, auth, `${operation.method.toUpperCase()} ${url} (auth ${input.auth})`);
+  const call = request(server)[operation.method](url);
   if (auth) call.set('Authorization', auth);
   if (input.idempotencyKey !== null) call.set('Idempotency-Key', input.idempotencyKey);
   let text: string | Buffer | undefined;
@@ -224,6 +231,30 @@ async function send(operation: Operation, input: FuzzInput) {
   // A campaign the fuzzer happened to create is deleted at once, so its Schedule never grants.
   if (operation.method === 'post' && operation.path === '/admin/campaigns' && response.status === 201) {
     await request(harness.app).delete(`/admin/campaigns/${response.body.id}`).set('Authorization', `Bearer ${await harness.tokenFor(actor, 'admin')}`).send({ reason: 'fuzz cleanup' }).expect(200);
+  }
+}
+
+/** Opens the stream, judges the answer by its status and headers, and closes it again. */
+async function sendToStream(url: string, auth: string | undefined, context: string): Promise<void> {
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${url}`, { headers: auth ? { Authorization: auth } : {}, signal: controller.signal });
+  try {
+    if (response.status === 200) {
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`${context} answered 200 without an event stream`);
+      answered.accepted += 1;
+      return;
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // judged below: a refusal must be the JSON error shape
+    }
+    expectErrorShape({ status: response.status, body, text } as request.Response, context);
+    answered.refused += 1;
+  } finally {
+    controller.abort();
   }
 }
 
