@@ -66,8 +66,8 @@ const configSchema = z
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     WORKER_SDK_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
     // Fault injection for crash tests and `npm run chaos` (refused in production): the worker
-    // SIGKILLs itself right after an activity of this type has committed and before Temporal hears
-    // of it, once per marker file in WORKER_CRASH_MARKER_DIR (so the restarted worker carries on).
+    // SIGKILLs itself right after an activity of these types (comma-separated) has committed and before Temporal hears
+    // of it, once per type, by a marker file in WORKER_CRASH_MARKER_DIR (so the restarted worker carries on).
     WORKER_CRASH_AFTER_ACTIVITY: unsetIfEmpty(z.string().optional()),
     WORKER_CRASH_MARKER_DIR: unsetIfEmpty(z.string().optional()),
     // Worker limits, one pool per task queue kind (worker/create-workers.ts says why each is what it is).

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     activityInterceptors: [
       activityLogging(logger),
       ...(config.WORKER_CRASH_AFTER_ACTIVITY && config.WORKER_CRASH_MARKER_DIR
-        ? [crashAfterCommit({ activityType: config.WORKER_CRASH_AFTER_ACTIVITY, markerDir: config.WORKER_CRASH_MARKER_DIR, onCrash: (activityType, workflowId) => logger.warn({ activityType, workflowId }, 'worker: crashing after commit (fault injection)') })]
+        ? [crashAfterCommit({ activityTypes: config.WORKER_CRASH_AFTER_ACTIVITY.split(',').map((name) => name.trim()), markerDir: config.WORKER_CRASH_MARKER_DIR, onCrash: (activityType, workflowId) => logger.warn({ activityType, workflowId }, 'worker: crashing after commit (fault injection)') })]
         : []),
     ],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.

@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { SagaHarness } from './saga-harness';
+import { spawnTagged, TSX_NODE_ARGS } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The real API entry point (api/main.ts) as a child process, for shutdown tests. */
 export function startApiProcess(harness: SagaHarness, port: number): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   let output = '';
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['api/main.ts'], {
+  const child = spawnTagged(process.execPath, [...TSX_NODE_ARGS, 'api/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

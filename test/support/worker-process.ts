@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SagaHarness } from './saga-harness';
+import { spawnTagged, TSX_NODE_ARGS } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -41,7 +42,9 @@ export class WorkerProcess {
 
   async start(timeoutMs = 60_000): Promise<void> {
     this.output = '';
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One process (node with tsx's loader, no tsx wrapper): a SIGKILL must reach the worker itself,
+    // not a wrapper whose orphaned child would keep polling after the test.
+    const child = spawnTagged(process.execPath, [...TSX_NODE_ARGS, 'worker/main.ts'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
