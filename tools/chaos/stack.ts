@@ -69,10 +69,14 @@ export class ChaosStack {
   }
 
   static async start(options: { dataDir: string; cliPath: string }): Promise<ChaosStack> {
+    // The provider binds first (any port), so the ports picked below cannot collide with it.
+    const payments = await FakePaymentProvider.start({ webhookSecret: WEBHOOK_SECRET });
     const ports = { postgres: await findFreePort(), temporal: await findFreePort(), api: await findFreePort() };
     const bundlePath = path.join(options.dataDir, 'workflow-bundle.js');
     writeFileSync(bundlePath, (await bundleWorkflows()).code);
     const stack = new ChaosStack(options.dataDir, options.cliPath, ports, bundlePath, path.join(options.dataDir, 'crash-markers'));
+    stack.payments = payments;
+    payments.webhookUrl = `${stack.apiUrl}/webhooks/payments`;
     try {
       await stack.startAll();
     } catch (error) {
@@ -88,7 +92,6 @@ export class ChaosStack {
     await createDatabase(stack.postgres.adminUrl, DATABASE);
     await applyMigrations(stack.databaseUrl);
     await stack.startTemporal();
-    stack.payments = await FakePaymentProvider.start({ webhookUrl: `${stack.apiUrl}/webhooks/payments`, webhookSecret: WEBHOOK_SECRET });
     stack.worker.env.PAYMENT_PROVIDER_URL = stack.payments.url;
     stack.api.env.PAYMENT_PROVIDER_URL = stack.payments.url;
     await stack.worker.start();
