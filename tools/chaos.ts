@@ -34,6 +34,10 @@ interface Options {
   settleTimeoutMs: number;
 }
 
+// Answers are read field by field and compared; their shapes are the API's business.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ApiBody = Record<string, any>;
+
 type Outcome = { final: string; costCredits: number; detail?: string };
 
 const TERMINAL_GENERATION = new Set(['succeeded', 'failed', 'cancelled']);
@@ -92,7 +96,7 @@ class ChaosClient {
     private readonly token: (userId: string) => Promise<string>,
   ) {}
 
-  async send(userId: string, method: 'GET' | 'POST', route: string, body?: object, idempotencyKey?: string, deadlineMs = 180_000): Promise<{ status: number; body: Record<string, any> }> {
+  async send(userId: string, method: 'GET' | 'POST', route: string, body?: object, idempotencyKey?: string, deadlineMs = 180_000): Promise<{ status: number; body: ApiBody }> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
       this.requestsSent += 1;
@@ -105,7 +109,7 @@ class ChaosClient {
         });
         const text = await response.text();
         // 5xx (a dependency restarting) is retried with the same key; every other answer is final.
-        if (response.status < 500) return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+        if (response.status < 500) return { status: response.status, body: text ? (JSON.parse(text) as ApiBody) : {} };
       } catch {
         // The API is down or the connection dropped mid-request: the same key makes a retry safe.
       }

@@ -15,6 +15,7 @@ export const MAX_CHOICES = 8;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // NUL is unrepresentable in Postgres text and jsonb; other C0 controls except tab and newlines are noise.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
 const UNSTORABLE_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
 
 /** Text every Postgres column accepts: well-formed UTF-16 (so valid UTF-8) without NUL. */

@@ -87,15 +87,14 @@ export class ChaosStack {
   }
 
   private async startAll(): Promise<void> {
-    const stack = this;
-    await stack.startPostgres();
-    await createDatabase(stack.postgres.adminUrl, DATABASE);
-    await applyMigrations(stack.databaseUrl);
-    await stack.startTemporal();
-    stack.worker.env.PAYMENT_PROVIDER_URL = stack.payments.url;
-    stack.api.env.PAYMENT_PROVIDER_URL = stack.payments.url;
-    await stack.worker.start();
-    await stack.api.start();
+    await this.startPostgres();
+    await createDatabase(this.postgres.adminUrl, DATABASE);
+    await applyMigrations(this.databaseUrl);
+    await this.startTemporal();
+    this.worker.env.PAYMENT_PROVIDER_URL = this.payments.url;
+    this.api.env.PAYMENT_PROVIDER_URL = this.payments.url;
+    await this.worker.start();
+    await this.api.start();
   }
 
   async startPostgres(): Promise<void> {
