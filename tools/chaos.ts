@@ -82,7 +82,7 @@ async function run(stack: ChaosStack, options: Options, dataDir: string, started
   faults.supervisorRestarts = stack.worker.unexpectedExits + stack.api.unexpectedExits;
 
   const discrepancies = await check(stack, client, plan, outcomes, initial);
-  printReport(options, plan, outcomes, faults, discrepancies, Date.now() - startedAt);
+  printReport(options, plan, outcomes, faults, discrepancies, Date.now() - startedAt, client);
   return discrepancies.length === 0 ? 0 : 1;
 }
 
@@ -303,7 +303,7 @@ function outcomeProblem(request: PlannedRequest, outcome: Outcome): string | nul
   return null;
 }
 
-function printReport(options: Options, plan: PlannedRequest[], outcomes: Map<PlannedRequest, Outcome>, faults: FaultLog, discrepancies: string[], elapsedMs: number): void {
+function printReport(options: Options, plan: PlannedRequest[], outcomes: Map<PlannedRequest, Outcome>, faults: FaultLog, discrepancies: string[], elapsedMs: number, client: ChaosClient): void {
   const tally = new Map<string, number>();
   for (const request of plan) {
     const name = request.op === 'generation' ? `generation ${request.kind}` : request.op;
@@ -313,6 +313,8 @@ function printReport(options: Options, plan: PlannedRequest[], outcomes: Map<Pla
   const rows: Array<[string, string]> = [
     ['seed', String(options.seed)],
     ['requests planned', String(plan.length)],
+    ['HTTP requests sent (polls and retries included)', String(client.requestsSent)],
+    ['retried after no answer or a 5xx', String(client.retries)],
     ['worker SIGKILLs', String(faults.workerKills)],
     ['worker crashes right after a commit', String(faults.crashesAfterCommit)],
     ['Temporal server kills + restarts', String(faults.temporalRestarts)],
