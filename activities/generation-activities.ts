@@ -3,6 +3,7 @@ import { asActivityFailure } from './activity-failure';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { GenerationOutput, GenerationRequest, Generator } from '../domain/generations/generator';
 import { GeneratorError } from '../domain/generations/generator';
+import { validateGenerationOutput } from '../domain/generations/generation-output';
 import {
   markGenerationEnded,
   markGenerationGenerating,
@@ -103,11 +104,13 @@ export function createGenerationActivities(deps: ActivityDependencies) {
     async generate(request: GenerationRequest): Promise<GenerationOutput> {
       const context = Context.current();
       try {
-        return await deps.generator.generate(request, {
+        const output = await deps.generator.generate(request, {
           attempt: context.info.attempt,
           heartbeat: (details) => context.heartbeat(details),
           signal: context.cancellationSignal,
         });
+        // Whichever generator made it, the capture step only ever sees a bounded, storable result.
+        return validateGenerationOutput(request, output);
       } catch (error) {
         deps.metrics?.generatorErrors.inc({ code: error instanceof GeneratorError ? error.code : 'UNEXPECTED' });
         throw toGeneratorFailure(error);

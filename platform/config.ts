@@ -63,10 +63,18 @@ const configSchema = z
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
+    // A running saga whose current activity has failed this many attempts in a row is stuck at
+    // once, whatever its step: an error that keeps coming back needs a person, not a timer.
+    SAGA_STUCK_ATTEMPTS: positiveInt.default(3),
     // The worker's Prometheus endpoints: ours (0 disables) and the Temporal SDK's runtime metrics
     // (empty disables). The API serves its metrics at GET /metrics.
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     WORKER_SDK_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
+    // Fault injection for crash tests and `npm run chaos` (refused in production): the worker
+    // SIGKILLs itself right after an activity of these types (comma-separated) has committed and before Temporal hears
+    // of it, once per type, by a marker file in WORKER_CRASH_MARKER_DIR (so the restarted worker carries on).
+    WORKER_CRASH_AFTER_ACTIVITY: unsetIfEmpty(z.string().optional()),
+    WORKER_CRASH_MARKER_DIR: unsetIfEmpty(z.string().optional()),
     // Worker limits, one pool per task queue kind (worker/create-workers.ts says why each is what it is).
     // Workflow tasks are short CPU work; a cached workflow skips replaying its history on the next task.
     WORKER_WORKFLOW_TASK_SLOTS: positiveInt.default(40),
@@ -193,6 +201,12 @@ const configSchema = z
     }
     if (env.NODE_ENV === 'production' && env.NOTIFY_WEBHOOK_URL && env.NOTIFY_WEBHOOK_SECRET === DEV_NOTIFY_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['NOTIFY_WEBHOOK_SECRET'], message: 'must be set in production when NOTIFY_WEBHOOK_URL is' });
+    }
+    if (env.NODE_ENV === 'production' && env.WORKER_CRASH_AFTER_ACTIVITY) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_CRASH_AFTER_ACTIVITY'], message: 'is fault injection for tests; refused in production' });
+    }
+    if (env.WORKER_CRASH_AFTER_ACTIVITY && !env.WORKER_CRASH_MARKER_DIR) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_CRASH_MARKER_DIR'], message: 'is required with WORKER_CRASH_AFTER_ACTIVITY' });
     }
     if (env.GENERATOR === 'openai' && !env.OPENAI_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'is required when GENERATOR=openai' });

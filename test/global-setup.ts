@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,8 @@ export default async function globalSetup(): Promise<void> {
   await createDatabase(postgres.adminUrl, TEMPLATE_DB);
   await applyMigrations(postgres.urlFor(TEMPLATE_DB));
 
+  // Tags every process the tests start (test/support/child-processes.ts); the teardown checks none is left.
+  process.env.CREDITS_TEST_RUN_ID = randomUUID();
   process.env.CREDITS_TEST_PG_ADMIN_URL = postgres.adminUrl;
   process.env.CREDITS_TEST_TEMPLATE_DB = TEMPLATE_DB;
   process.env.CREDITS_TEST_TEMPORAL_ADDRESS = temporal.address;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 
 export function formatSagaTable(rows: SagaRow[]): string {
   if (rows.length === 0) return 'No sagas match.';
-  const header = ['KIND', 'WORKFLOW ID', 'USER', 'STATUS', 'IN STEP', 'COST', 'STUCK', 'WEB UI'];
+  const header = ['KIND', 'WORKFLOW ID', 'USER', 'STATUS', 'IN STEP', 'COST', 'STUCK', 'STEP', 'ACTIVITY (ATTEMPT)', 'LAST FAILURE', 'WEB UI'];
   const lines = rows.map((row) => [
     row.kind,
     row.workflowId,
@@ -34,11 +34,19 @@ export function formatSagaTable(rows: SagaRow[]): string {
     row.executionStatus === 'RUNNING' ? (row.status ?? '-') : `${row.status ?? '-'} (${row.executionStatus.toLowerCase()})`,
     row.secondsInStep === null ? '-' : `${row.secondsInStep}s`,
     row.costCredits === null ? '-' : String(row.costCredits),
-    row.stuck ? 'YES' : '',
+    row.stuck ? `YES (${row.stuckReason === 'activity_failing' ? 'failing' : 'too long'})` : '',
+    row.step ?? '-',
+    row.pendingActivity ? `${row.pendingActivity.activityType} (${row.pendingActivity.attempt})` : '-',
+    oneLine(row.pendingActivity?.lastFailure ?? '-', 60),
     row.webUiUrl,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   return [header, ...lines].map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+function oneLine(text: string, maxChars: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
 }
 
 if (require.main === module) {

@@ -2,6 +2,7 @@ import { type ActivityInterceptorsFactory, type NativeConnection, Worker, bundle
 import type { Duration } from '@temporalio/common';
 import path from 'node:path';
 import type { ActivitiesByKind } from '../activities/create-activities';
+import { permanentDatabaseErrors } from '../activities/activity-failure';
 import type { Config } from '../platform/config';
 import { taskQueueFor, WORK_KINDS, type WorkKind } from '../workflows/task-queues';
 
@@ -62,7 +63,8 @@ export async function createWorkers(options: WorkersOptions): Promise<Worker[]> 
             }
           : {}),
         shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
-        interceptors: { activity: options.activityInterceptors ?? [] },
+        // Innermost last: a permanent database error is typed non-retryable before it is logged.
+        interceptors: { activity: [...(options.activityInterceptors ?? []), permanentDatabaseErrors] },
       }),
     ),
   );

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../platform/logger';
 import { createMetrics } from '../platform/metrics';
 import { createPaymentProvider } from '../integrations/payments/create-payment-provider';
 import { activityLogging } from './activity-logging';
+import { crashAfterCommit } from './crash-after-commit';
 import { bundleWorkflows, createWorkers, runWorkers } from './create-workers';
 import { serveMetrics } from './metrics-server';
 import { applySchedules } from '../orchestration/recurring-schedules';
@@ -57,7 +58,12 @@ async function main(): Promise<void> {
       notificationDelivery: { webhookUrl: config.NOTIFY_WEBHOOK_URL, webhookSecret: config.NOTIFY_WEBHOOK_SECRET, timeoutMs: 10_000 },
       metrics,
     }),
-    activityInterceptors: [activityLogging(logger)],
+    activityInterceptors: [
+      activityLogging(logger),
+      ...(config.WORKER_CRASH_AFTER_ACTIVITY && config.WORKER_CRASH_MARKER_DIR
+        ? [crashAfterCommit({ activityTypes: config.WORKER_CRASH_AFTER_ACTIVITY.split(',').map((name) => name.trim()), markerDir: config.WORKER_CRASH_MARKER_DIR, onCrash: (activityType, workflowId) => logger.warn({ activityType, workflowId }, 'worker: crashing after commit (fault injection)') })]
+        : []),
+    ],
     // Bundled here (quietly) unless prebuilt; the Docker image ships a prebuilt one.
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : await bundleWorkflows(),
   });

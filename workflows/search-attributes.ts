@@ -11,6 +11,9 @@ export const CreditsUserId = defineSearchAttributeKey('CreditsUserId', SearchAtt
 export const CreditsSagaStatus = defineSearchAttributeKey('CreditsSagaStatus', SearchAttributeType.KEYWORD);
 export const CreditsCostCredits = defineSearchAttributeKey('CreditsCostCredits', SearchAttributeType.INT);
 export const CreditsStepEnteredAt = defineSearchAttributeKey('CreditsStepEnteredAt', SearchAttributeType.DATETIME);
+// The saga's real step (reserving, generating, capturing, releasing, done): the status says
+// `generating` all the way to the capture, so an operator needs this to see a saga stuck capturing.
+export const CreditsSagaStep = defineSearchAttributeKey('CreditsSagaStep', SearchAttributeType.KEYWORD);
 
 // Name and type as the Temporal CLI spells them for `--search-attribute Name=Type`.
 export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<{ name: string; cliType: string }> = [
@@ -18,4 +21,5 @@ export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<{ name: string; cliTy
   { name: CreditsSagaStatus.name, cliType: 'Keyword' },
   { name: CreditsCostCredits.name, cliType: 'Int' },
   { name: CreditsStepEnteredAt.name, cliType: 'Datetime' },
+  { name: CreditsSagaStep.name, cliType: 'Keyword' },
 ];

@@ -60,7 +60,7 @@ export const sagaListQuery = z
 const sagaParams = z.object({ workflowId: z.string().regex(/^(generation|purchase)-[A-Za-z0-9-]{1,64}$/, 'not a saga id (generation-… or purchase-…)') }).strict();
 const sagaActionBody = z.object({ reason: storableText().trim().min(3, 'say why').max(500) }).strict();
 
-type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS' | 'MAX_BALANCE'>;
+type AdminConfig = Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT' | 'SAGA_STUCK_RESERVING_MS' | 'SAGA_STUCK_GENERATING_MS' | 'PURCHASE_PAYMENT_TIMEOUT_MS' | 'MAX_BALANCE' | 'SAGA_STUCK_ATTEMPTS'>;
 
 /** Operator endpoints; every route needs the admin role, and every change records who made it. */
 export function adminRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: AdminConfig; metrics?: CreditsMetrics }): Router {

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../tools/dev-services/free-port';
+import { spawnTagged } from '../support/child-processes';
 
 /**
  * The README's first command, as a user runs it: `npm run dev` brings the whole system up on the
@@ -42,7 +43,7 @@ it('brings the system up with one command and stops it cleanly on Ctrl-C', async
     TEMPORAL_CLI_PATH: process.env.CREDITS_TEST_TEMPORAL_CLI,
   };
   // Its own process group, as a terminal would start it, so Ctrl-C can be sent to the group.
-  const dev = spawn('npm', ['run', 'dev'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dev = spawnTagged('npm', ['run', 'dev'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   dev.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   dev.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

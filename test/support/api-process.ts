@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { SagaHarness } from './saga-harness';
+import { spawnTagged, TSX_NODE_ARGS } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -9,7 +10,7 @@ export function startApiProcess(harness: SagaHarness, port: number): { child: Ch
   let output = '';
   // Node itself with tsx's loader, not the tsx CLI: the CLI relays a signal and SIGKILLs the child
   // when it does not acknowledge it within 30 ms, which a busy machine can miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+  const child = spawnTagged(process.execPath, [...TSX_NODE_ARGS, 'api/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SagaHarness } from './saga-harness';
+import { spawnTagged, TSX_NODE_ARGS } from './child-processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -40,9 +41,11 @@ export class WorkerProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) throw new Error('the worker is already running; stop it first');
     this.output = '';
-    // Node itself with tsx's loader (see api-process.ts): the signals a test sends reach the worker as sent.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One process (node with tsx's loader, no tsx wrapper): a SIGKILL must reach the worker itself,
+    // not a wrapper whose orphaned child would keep polling after the test.
+    const child = spawnTagged(process.execPath, [...TSX_NODE_ARGS, 'worker/main.ts'], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -54,10 +57,22 @@ export class WorkerProcess {
     }
   }
 
+  /** Resolves when the process exits by itself (a crash the test arranged). */
+  async waitForExit(timeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise((resolve) => child.once('exit', resolve)),
+      new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`worker did not exit within ${timeoutMs} ms:\n${this.output}`)), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    this.child = null;
+  }
+
   /** No goodbye: the process gets no chance to finish or hand back anything. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -66,7 +81,7 @@ export class WorkerProcess {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;

@@ -21,6 +21,8 @@ export interface TemporalDevServer {
   address: string;
   uiUrl?: string;
   stop(): Promise<void>;
+  // No goodbye (SIGKILL): for the chaos run, which restarts it on the same --db-filename.
+  kill(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -70,7 +72,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     throw error;
   }
   const uiUrl = args.includes('--headless') ? undefined : `http://${ip}:${options.uiPort}`;
-  return { address, uiUrl, stop };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+    logStream?.end();
+  };
+  return { address, uiUrl, stop, kill };
 }
 
 async function waitUntilReady(

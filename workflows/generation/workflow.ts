@@ -1,9 +1,11 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -24,10 +26,15 @@ import {
   type SagaStatus,
   type SagaStep,
 } from './contract';
-import { CreditsCostCredits, CreditsSagaStatus, CreditsStepEnteredAt, CreditsUserId } from '../search-attributes';
+import { CreditsCostCredits, CreditsSagaStatus, CreditsSagaStep, CreditsStepEnteredAt, CreditsUserId } from '../search-attributes';
 import { activitiesOf } from '../task-queues';
 import { asError, compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
+// Patches (workflow command changes; recorded histories without them replay the old path).
+// The step as a search attribute, so operators see a saga capturing or releasing.
+const STEP_SEARCH_ATTRIBUTE_PATCH = 'saga-step-search-attribute';
+// A capture that cannot store its result releases the hold instead of failing the saga with it held.
+const RELEASE_ON_CAPTURE_FAILURE_PATCH = 'release-on-capture-failure';
 
 /**
  * The generation saga: reserve the estimated cost, generate, then capture the actual cost or
@@ -122,8 +129,16 @@ class GenerationSaga {
       this.state.result = output;
       return this.finish('succeeded', null);
     } catch (error) {
-      // Capture can only be refused if the hold was already closed elsewhere (the orphan sweeper
-      // after RESERVATION_HOLD_TIMEOUT_MS); then nothing was charged and the saga has failed.
+      // A capture that can never commit (a permanent database error, or one that outlasted its
+      // retries) must not leave the credits held: the hold is released, the user refunded, and
+      // the generation ends failed with the reason, within seconds of the failure.
+      if (!holdClosedElsewhere(error) && patched(RELEASE_ON_CAPTURE_FAILURE_PATCH)) {
+        const cause = describeFailure(error);
+        log.error('Capture failed; releasing the hold', { generationId: this.input.generationId, failure: cause });
+        return this.release(reservationId, 'failed', { code: 'CAPTURE_FAILED', message: `The result could not be stored (${cause.code}): ${cause.message}`.slice(0, 1000) });
+      }
+      // Refused because the hold was already closed elsewhere (the orphan sweeper after
+      // RESERVATION_HOLD_TIMEOUT_MS): nothing was charged and the saga has failed.
       log.error('Capture failed', { generationId: this.input.generationId, error: String(error) });
       this.finish('failed', describeFailure(error));
       throw ApplicationFailure.create({ type: 'CAPTURE_FAILED', message: 'Capturing the generation cost failed', cause: asError(error), nonRetryable: true });
@@ -224,12 +239,14 @@ class GenerationSaga {
     this.state.status = status;
     this.state.step = step;
     this.state.stepEnteredAt = new Date().toISOString();
-    upsertSearchAttributes([
+    const attributes: Parameters<typeof upsertSearchAttributes>[0] = [
       { key: CreditsUserId, value: this.input.userId },
       { key: CreditsSagaStatus, value: status },
       { key: CreditsStepEnteredAt, value: new Date(this.state.stepEnteredAt) },
       { key: CreditsCostCredits, value: this.state.actualCostCredits ?? this.input.estimatedCostCredits },
-    ]);
+    ];
+    if (patched(STEP_SEARCH_ATTRIBUTE_PATCH)) attributes.push({ key: CreditsSagaStep, value: step });
+    upsertSearchAttributes(attributes);
   }
 
   private finish(status: SagaStatus, failure: SagaFailure | null): GenerationState {
@@ -237,6 +254,12 @@ class GenerationSaga {
     this.enter(status, 'done');
     return this.state;
   }
+}
+
+/** The capture was refused because the hold is no longer pending: another close won. */
+function holdClosedElsewhere(error: unknown): boolean {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure && failure.type === 'RESERVATION_NOT_PENDING';
 }
 
 function describeFailure(error: unknown): SagaFailure {
