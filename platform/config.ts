@@ -68,6 +68,9 @@ const configSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(2000),
     // Ledger steps hold a pooled database connection each: keep this at or below DATABASE_POOL_SIZE.
     WORKER_LEDGER_ACTIVITY_SLOTS: positiveInt.default(20),
+    // The generation saga's ledger steps run as local activities on the workflow worker; each holds
+    // a pooled connection too, so this also stays at or below DATABASE_POOL_SIZE.
+    WORKER_LOCAL_ACTIVITY_SLOTS: positiveInt.default(20),
     // Generator calls mostly wait on the model; the provider's rate limit is the real bound.
     WORKER_GENERATOR_ACTIVITY_SLOTS: positiveInt.default(50),
     // Set-based pages are heavy transactions: a few at a time leave the database to live traffic.
