@@ -76,6 +76,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
 
   let worker: { instances: Worker[]; running: Promise<void>; connection: NativeConnection } | null = null;
   const startWorker = async () => {
+    if (worker) return;
     const connection = await NativeConnection.connect({ address });
     const instances = await createWorkers({
       connection,
