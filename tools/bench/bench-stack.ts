@@ -70,14 +70,17 @@ export async function startBenchStack(cliPath: string, extraEnv: Record<string, 
       RATE_LIMIT_PER_MINUTE: '100000',
       ...extraEnv,
     };
-    children.push(await startChild('worker/main.ts', { ...env, TEMPORAL_TASK_QUEUE: SAGA_TASK_QUEUE }, 'worker: polling'));
-    children.push(await startChild('tools/bench/bare/worker.ts', { ...env, TEMPORAL_TASK_QUEUE: BARE_TASK_QUEUE }, 'worker: polling'));
+    const connection = await Connection.connect({ address: temporalServer.address });
+    const temporal = new Client({ connection });
+    // At LOG_LEVEL=warn the worker does not announce itself: it is ready once it polls.
+    children.push(await startChild('worker/main.ts', { ...env, TEMPORAL_TASK_QUEUE: SAGA_TASK_QUEUE }, null));
+    await waitForPoller(temporal, SAGA_TASK_QUEUE);
+    children.push(await startChild('tools/bench/bare/worker.ts', { ...env, TEMPORAL_TASK_QUEUE: BARE_TASK_QUEUE }, null));
+    await waitForPoller(temporal, BARE_TASK_QUEUE);
     children.push(await startChild('api/main.ts', { ...env, TEMPORAL_TASK_QUEUE: SAGA_TASK_QUEUE }, null));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitForHealthy(`${apiUrl}/healthz`);
     const prisma = createPrismaClient({ databaseUrl, poolSize: 20 });
-    const connection = await Connection.connect({ address: temporalServer.address });
-    const temporal = new Client({ connection });
     return {
       databaseUrl,
       temporalAddress: temporalServer.address,
@@ -125,6 +128,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+async function waitForPoller(temporal: Client, taskQueue: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const described = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    if ((described.pollers ?? []).length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no worker polls ${taskQueue}`);
 }
 
 async function waitForHealthy(url: string): Promise<void> {
