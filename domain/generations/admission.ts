@@ -1,5 +1,6 @@
 import type { Generation, PrismaClient } from '../../generated/prisma/client';
 import { IdempotencyKeyReusedError } from '../../platform/errors';
+import { inLedgerTransaction } from '../ledger/transaction';
 import type { GenerationRequestRecord } from './generation-store';
 
 export interface AdmissionPolicy {
@@ -40,11 +41,11 @@ interface AdmissionRow {
  */
 export async function admitGenerationRequest(prisma: PrismaClient, record: GenerationRequestRecord, policy: AdmissionPolicy): Promise<AdmissionOutcome> {
   const requiredCredits = record.estimatedCostCredits + policy.minimumRemainingCredits;
-  const [, rows] = await prisma.$transaction([
+  const rows = await inLedgerTransaction(prisma, async (tx) => {
     // A statement of its own: the next one then reads the claims as they are once the lock is ours
     // (under Read Committed each statement sees what committed before it began).
-    prisma.$queryRaw`SELECT 1 FROM credit_accounts WHERE user_id = ${record.userId} FOR UPDATE`,
-    prisma.$queryRaw<AdmissionRow[]>`
+    await tx.$queryRaw`SELECT 1 FROM credit_accounts WHERE user_id = ${record.userId} FOR UPDATE`;
+    return tx.$queryRaw<AdmissionRow[]>`
       WITH decision AS (
         SELECT credits, credits < ${requiredCredits}::int AS refused
         FROM (SELECT GREATEST(COALESCE(
@@ -69,8 +70,8 @@ export async function admitGenerationRequest(prisma: PrismaClient, record: Gener
         ON CONFLICT DO NOTHING
         RETURNING status::text AS status
       )
-      SELECT inserted.status, decision.credits AS unclaimed_credits FROM inserted, decision`,
-  ]);
+      SELECT inserted.status, decision.credits AS unclaimed_credits FROM inserted, decision`;
+  });
   const generation = await prisma.generation.findUniqueOrThrow({ where: { id: record.id } });
   if (generation.userId !== record.userId || generation.requestHash !== record.requestHash) {
     throw new IdempotencyKeyReusedError(record.idempotencyKey ?? record.id);

@@ -105,12 +105,14 @@ async function startChild(script: string, env: NodeJS.ProcessEnv, readyMarker: s
   let output = '';
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
+    // Errors the processes log (pino JSON on stdout, level 50 and up) are shown as they happen.
+    for (const line of chunk.toString().split('\n')) if (/"level":(50|60)/.test(line)) process.stderr.write(`[${script}] ${line}\n`);
     if (output.length > 20_000) output = output.slice(-10_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', (chunk: Buffer) => {
     keep(chunk);
-    process.stderr.write(`[${script}] ${chunk.toString()}`);
+    if (!/\[INFO\]|webpack|modules/.test(chunk.toString())) process.stderr.write(`[${script}] ${chunk.toString()}`);
   });
   const deadline = Date.now() + 120_000;
   while (readyMarker !== null && !output.includes(readyMarker)) {

@@ -15,7 +15,7 @@ import type { PrismaClient } from '../../platform/database';
  */
 const CONCURRENCY = 10;
 const PAIRS = 1_000;
-const ROUNDS = 3;
+const ROUNDS = 2;
 
 export interface LedgerComparison {
   pairs: number;

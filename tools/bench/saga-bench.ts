@@ -19,7 +19,7 @@ import { measureLedgerAgainstPg, type LedgerComparison } from './ledger-vs-pg';
  *   - the storm: 1,000 at once from one user with 50 credits (exactly 50 accepted, time to answer all);
  *   - the ledger hot path (reserve + capture) through our code vs the same statements through pg.
  */
-const ROUNDS = 3;
+const ROUNDS = 2;
 const BURST = 200;
 const BURST_USERS = 20;
 const STORM = 1_000;
