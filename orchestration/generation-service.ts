@@ -1,11 +1,12 @@
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config';
-import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError } from '../platform/errors';
+import { GenerationNotCancellableError, IdempotencyKeyReusedError, InsufficientCreditsError, NotFoundError } from '../platform/errors';
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../domain/generations/generator';
-import { findGeneration, findUserGeneration } from '../domain/generations/generation-store';
-import { admitGenerationRequest } from '../domain/generations/admission';
+import { findGeneration, findUserGeneration, type GenerationRequestRecord } from '../domain/generations/generation-store';
+import { admitGenerationRequests, type AdmissionOutcome } from '../domain/generations/admission';
+import { AdmissionBatcher } from './admission-batcher';
 import { readAvailableCredits } from '../domain/ledger/credit-summary';
 import type { CreditsMetrics } from '../platform/metrics';
 import { priceGenerationCredits } from '../domain/generations/pricing';
@@ -52,26 +53,28 @@ export interface GenerationServiceDeps {
  * state. The workflow owns every credit movement; this only asks it questions.
  */
 export class GenerationService {
-  constructor(private readonly deps: GenerationServiceDeps) {}
+  private readonly admissions: AdmissionBatcher<GenerationRequestRecord, AdmissionOutcome>;
+
+  constructor(private readonly deps: GenerationServiceDeps) {
+    const policy = { minimumRemainingCredits: deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: deps.config.SAGA_STUCK_RESERVING_MS };
+    this.admissions = new AdmissionBatcher((userId, records) => admitGenerationRequests(deps.prisma, userId, records, policy));
+  }
 
   async start(userId: string, request: GenerationRequest, idempotencyKey: string | undefined): Promise<GenerationView> {
     const id = idempotencyKey ? generationIdFromKey(userId, idempotencyKey) : randomUUID();
     const estimatedCostCredits = priceGenerationCredits(request.type, request.count);
-    const admission = await admitGenerationRequest(
-      this.deps.prisma,
-      {
-        id,
-        userId,
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: hashRequest(request),
-        type: request.type,
-        requestedCount: request.count,
-        inputText: request.text,
-        estimatedCostCredits,
-        workflowId: generationWorkflowId(id),
-      },
-      { minimumRemainingCredits: this.deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: this.deps.config.SAGA_STUCK_RESERVING_MS },
-    );
+    const admission = await this.admissions.submit(userId, {
+      id,
+      userId,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: hashRequest(request),
+      type: request.type,
+      requestedCount: request.count,
+      inputText: request.text,
+      estimatedCostCredits,
+      workflowId: generationWorkflowId(id),
+    });
+    if (admission.kind === 'key_reused') throw new IdempotencyKeyReusedError(idempotencyKey ?? id);
     if (admission.kind === 'refused') {
       // Refused on the balance before any workflow started; the row records why, so a replay of
       // the key answers the same.

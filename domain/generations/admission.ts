@@ -1,5 +1,4 @@
 import type { Generation, PrismaClient } from '../../generated/prisma/client';
-import { IdempotencyKeyReusedError } from '../../platform/errors';
 import { inLedgerTransaction } from '../ledger/transaction';
 import type { GenerationRequestRecord } from './generation-store';
 
@@ -13,71 +12,105 @@ export interface AdmissionPolicy {
 
 export type AdmissionOutcome =
   // Recorded now as pending: its saga is to start and make the authoritative hold.
-  | { kind: 'admitted'; generation: Generation }
+  | { kind: 'admitted' }
   // Recorded now as failed (INSUFFICIENT_CREDITS): no saga starts.
-  | { kind: 'refused'; generation: Generation; requiredCredits: number; availableCredits: number }
-  // Recorded before under the same Idempotency-Key: its own saga (or refusal) has the answer.
-  | { kind: 'existing'; generation: Generation };
-
-interface AdmissionRow {
-  status: Generation['status'];
-  unclaimed_credits: number | null;
-}
+  | { kind: 'refused'; requiredCredits: number; availableCredits: number }
+  // Recorded before under the same id (a replayed Idempotency-Key): its own saga or refusal answers.
+  | { kind: 'existing'; generation: Generation }
+  // The same id was recorded for another body (or, impossibly, another user): 422.
+  | { kind: 'key_reused' };
 
 /**
- * Records a generation request and, in the same transaction, refuses it at once when the user's
- * credits cannot cover it, so a storm of requests the user cannot afford never starts a workflow.
+ * Records generation requests of one user and, in the same transaction, refuses at once each one
+ * the user's credits cannot cover, so a storm of requests the user cannot afford never starts a
+ * workflow.
  *
- * What a new request may count on is the account's available credits less the estimates of the
- * user's requests admitted moments ago whose sagas have not reserved yet (each saga's reserve
- * turns its claim into a hold in one transaction, status `pending` -> `generating`). Without that,
- * 1,000 simultaneous requests would all read the same balance before the first hold lands and all
- * start sagas. The account's row lock (the one every ledger mutation takes) serialises admissions
- * of one user with each other and with the holds, and is held for two statements only.
+ * What a request may count on is the account's available credits less the estimates of the user's
+ * requests admitted moments ago whose sagas have not reserved yet (a saga's reserve turns its claim
+ * into a hold in one transaction, status `pending` -> `generating`), less what the requests before
+ * it in the same batch were admitted for. Without the claims, 1,000 simultaneous requests would all
+ * read the same balance before the first hold lands and all start sagas. The account's row lock (the
+ * one every ledger mutation takes) serialises admissions of one user with each other and with the
+ * holds; the API batches a user's concurrent requests into one such transaction (admission-batcher).
  *
  * This is a pre-check, not the hold: the saga still reserves under the same lock and may refuse a
  * request admitted here (the balance moved meanwhile, or another API replica admitted first); the
  * API answers that refusal with the same 402.
  */
-export async function admitGenerationRequest(prisma: PrismaClient, record: GenerationRequestRecord, policy: AdmissionPolicy): Promise<AdmissionOutcome> {
-  const requiredCredits = record.estimatedCostCredits + policy.minimumRemainingCredits;
-  const rows = await inLedgerTransaction(prisma, async (tx) => {
-    // A statement of its own: the next one then reads the claims as they are once the lock is ours
+export async function admitGenerationRequests(
+  prisma: PrismaClient,
+  userId: string,
+  records: readonly GenerationRequestRecord[],
+  policy: AdmissionPolicy,
+): Promise<AdmissionOutcome[]> {
+  const { outcomes, existingIds } = await inLedgerTransaction(prisma, async (tx) => {
+    // A statement of its own: the next ones then read the claims as they are once the lock is ours
     // (under Read Committed each statement sees what committed before it began).
-    await tx.$queryRaw`SELECT 1 FROM credit_accounts WHERE user_id = ${record.userId} FOR UPDATE`;
-    return tx.$queryRaw<AdmissionRow[]>`
-      WITH decision AS (
-        SELECT credits, credits < ${requiredCredits}::int AS refused
-        FROM (SELECT GREATEST(COALESCE(
-                (SELECT balance_credits - reserved_credits FROM credit_accounts WHERE user_id = ${record.userId})
-                - COALESCE((SELECT sum(estimated_cost_credits) FROM generations
-                            WHERE user_id = ${record.userId} AND status = 'pending'
-                              AND created_at > now() - ${policy.claimWindowMs}::int * interval '1 millisecond'), 0),
-                0), 0)::int AS credits) unclaimed
-      ), inserted AS (
-        INSERT INTO generations (id, user_id, idempotency_key, request_hash, type, requested_count, input_text,
-                                 estimated_cost_credits, workflow_id, status, actual_cost_credits, failure_code,
-                                 failure_reason, completed_at, updated_at)
-        SELECT ${record.id}, ${record.userId}, ${record.idempotencyKey}, ${record.requestHash}, ${record.type}::generation_type,
-               ${record.requestedCount}, ${record.inputText}, ${record.estimatedCostCredits}, ${record.workflowId},
-               (CASE WHEN refused THEN 'failed' ELSE 'pending' END)::generation_status,
-               CASE WHEN refused THEN 0 END,
-               CASE WHEN refused THEN 'INSUFFICIENT_CREDITS' END,
-               CASE WHEN refused THEN 'Needed ' || ${requiredCredits}::int || ' credits, ' || credits || ' available' END,
-               CASE WHEN refused THEN now() END,
-               now()
-        FROM decision
-        ON CONFLICT DO NOTHING
-        RETURNING status::text AS status
-      )
-      SELECT inserted.status, decision.credits AS unclaimed_credits FROM inserted, decision`;
+    await tx.$queryRaw`SELECT 1 FROM credit_accounts WHERE user_id = ${userId} FOR UPDATE`;
+    const ids = records.map((record) => record.id);
+    const [[unclaimed], existing] = await Promise.all([
+      tx.$queryRaw<Array<{ credits: number }>>`
+        SELECT GREATEST(COALESCE(
+          (SELECT balance_credits - reserved_credits FROM credit_accounts WHERE user_id = ${userId})
+          - COALESCE((SELECT sum(estimated_cost_credits) FROM generations
+                      WHERE user_id = ${userId} AND status = 'pending'
+                        AND created_at > now() - ${policy.claimWindowMs}::int * interval '1 millisecond'), 0),
+          0), 0)::int AS credits`,
+      tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM generations WHERE id = ANY(${ids}::text[])`,
+    ]);
+    const decided = decide(records, new Set(existing.map((row) => row.id)), unclaimed?.credits ?? 0, policy.minimumRemainingCredits);
+    const fresh = records.flatMap((record, index) => {
+      const outcome = decided[index]!;
+      return outcome.kind === 'admitted' || outcome.kind === 'refused' ? [{ record, outcome }] : [];
+    });
+    if (fresh.length > 0) await insertDecided(tx, fresh);
+    return { outcomes: decided, existingIds: ids.filter((id, index) => decided[index]!.kind === 'existing' && ids.indexOf(id) === index) };
   });
-  const generation = await prisma.generation.findUniqueOrThrow({ where: { id: record.id } });
-  if (generation.userId !== record.userId || generation.requestHash !== record.requestHash) {
-    throw new IdempotencyKeyReusedError(record.idempotencyKey ?? record.id);
-  }
-  const admission = rows[0];
-  if (!admission) return { kind: 'existing', generation };
-  if (admission.status === 'pending') return { kind: 'admitted', generation };
-  return { kind: 'refused', generation, requiredCredits, availableCredits: Math.max(admission.unclaimed_credits ?? 0, 0) };
+  if (existingIds.length === 0) return outcomes;
+  const rows = new Map((await prisma.generation.findMany({ where: { id: { in: existingIds } } })).map((row) => [row.id, row]));
+  return outcomes.map((outcome, index) => {
+    if (outcome.kind !== 'existing') return outcome;
+    const record = records[index]!;
+    const generation = rows.get(record.id)!;
+    return generation.userId !== record.userId || generation.requestHash !== record.requestHash ? { kind: 'key_reused' } : { kind: 'existing', generation };
+  });
+}
+
+type Decision = { kind: 'admitted' } | { kind: 'refused'; requiredCredits: number; availableCredits: number } | { kind: 'existing'; generation: Generation };
+
+/** In arrival order: each request is admitted if what is still unclaimed covers it, and then claims its estimate. */
+function decide(records: readonly GenerationRequestRecord[], existing: ReadonlySet<string>, unclaimedCredits: number, minimumRemainingCredits: number): Decision[] {
+  const seen = new Set<string>();
+  let unclaimed = unclaimedCredits;
+  return records.map((record) => {
+    if (existing.has(record.id) || seen.has(record.id)) return { kind: 'existing' } as Decision;
+    seen.add(record.id);
+    const requiredCredits = record.estimatedCostCredits + minimumRemainingCredits;
+    if (unclaimed < requiredCredits) return { kind: 'refused', requiredCredits, availableCredits: unclaimed };
+    unclaimed -= record.estimatedCostCredits;
+    return { kind: 'admitted' };
+  });
+}
+
+async function insertDecided(tx: Parameters<Parameters<typeof inLedgerTransaction>[1]>[0], fresh: Array<{ record: GenerationRequestRecord; outcome: Decision }>): Promise<void> {
+  const column = <T>(pick: (entry: { record: GenerationRequestRecord; outcome: Decision }) => T): T[] => fresh.map(pick);
+  const reasons = column(({ outcome }) => (outcome.kind === 'refused' ? `Needed ${outcome.requiredCredits} credits, ${outcome.availableCredits} available` : null));
+  await tx.$executeRaw`
+    INSERT INTO generations (id, user_id, idempotency_key, request_hash, type, requested_count, input_text, estimated_cost_credits,
+                             workflow_id, status, actual_cost_credits, failure_code, failure_reason, completed_at, updated_at)
+    SELECT r.id, r.user_id, r.idempotency_key, r.request_hash, r.type::generation_type, r.requested_count, r.input_text,
+           r.estimated_cost_credits, r.workflow_id,
+           (CASE WHEN r.failure_reason IS NULL THEN 'pending' ELSE 'failed' END)::generation_status,
+           CASE WHEN r.failure_reason IS NULL THEN NULL ELSE 0 END,
+           CASE WHEN r.failure_reason IS NULL THEN NULL ELSE 'INSUFFICIENT_CREDITS' END,
+           r.failure_reason,
+           CASE WHEN r.failure_reason IS NULL THEN NULL ELSE now() END,
+           now()
+    FROM unnest(${column(({ record }) => record.id)}::text[], ${column(({ record }) => record.userId)}::text[],
+                ${column(({ record }) => record.idempotencyKey)}::text[], ${column(({ record }) => record.requestHash)}::text[],
+                ${column(({ record }) => record.type)}::text[], ${column(({ record }) => record.requestedCount)}::int[],
+                ${column(({ record }) => record.inputText)}::text[], ${column(({ record }) => record.estimatedCostCredits)}::int[],
+                ${column(({ record }) => record.workflowId)}::text[], ${reasons}::text[])
+         AS r(id, user_id, idempotency_key, request_hash, type, requested_count, input_text, estimated_cost_credits, workflow_id, failure_reason)
+    ON CONFLICT DO NOTHING`;
 }
