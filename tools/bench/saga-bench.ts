@@ -1,3 +1,4 @@
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -102,7 +103,7 @@ async function sagaRound(stack: BenchStack, users: string[], token: (userId: str
     Array.from({ length: count }, async (_, index) => {
       const sent = performance.now();
       const response = await postGeneration(stack, tokens[index % users.length]!, `${label}-${index}`);
-      const body = (await response.json()) as { id?: string };
+      const body = response.body;
       if (response.status !== 202 || !body.id) throw new Error(`expected 202, got ${response.status}: ${JSON.stringify(body)}`);
       return { id: body.id, ms: performance.now() - sent };
     }),
@@ -129,7 +130,6 @@ async function stormRound(stack: BenchStack, userId: string, token: (userId: str
   const statuses = await Promise.all(
     Array.from({ length: STORM }, async (_, index) => {
       const response = await postGeneration(stack, bearer, `storm-${index}`);
-      await response.arrayBuffer();
       return response.status;
     }),
   );
@@ -140,11 +140,26 @@ async function stormRound(stack: BenchStack, userId: string, token: (userId: str
   return { seconds, accepted, refused, other: STORM - accepted - refused, holds };
 }
 
-function postGeneration(stack: BenchStack, bearer: string, key: string): Promise<Response> {
-  return fetch(`${stack.apiUrl}/generations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'idempotency-key': key },
-    body: JSON.stringify({ type: 'flashcards', input: { text: `Benchmark fact ${key}: water boils at 100 degrees at sea level.`, count: 5 } }),
+// All requests are sent at once, over at most this many keep-alive connections: 1,000 connections
+// opened at the same instant overflow the API's listen backlog and fail before reaching it.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function postGeneration(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
+  const payload = JSON.stringify({ type: 'flashcards', input: { text: `Benchmark fact ${key}: water boils at 100 degrees at sea level.`, count: 5 } });
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${stack.apiUrl}/generations`, {
+      method: 'POST',
+      agent,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'idempotency-key': key },
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as { id?: string }) : {} }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
   });
 }
 
