@@ -142,9 +142,20 @@ async function stormRound(stack: BenchStack, userId: string, token: (userId: str
 
 // All requests are sent at once, over at most this many keep-alive connections: 1,000 connections
 // opened at the same instant overflow the API's listen backlog and fail before reaching it.
+// The server closes idle keep-alive sockets after 5 s; one reused just then fails with ECONNRESET,
+// and is sent again, as any client would: the Idempotency-Key makes that safe.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function postGeneration(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
+async function postGeneration(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
+  try {
+    return await postOnce(stack, bearer, key);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    return postOnce(stack, bearer, key);
+  }
+}
+
+function postOnce(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
   const payload = JSON.stringify({ type: 'flashcards', input: { text: `Benchmark fact ${key}: water boils at 100 degrees at sea level.`, count: 5 } });
   return new Promise((resolve, reject) => {
     const request = http.request(`${stack.apiUrl}/generations`, {

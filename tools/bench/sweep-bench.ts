@@ -40,6 +40,13 @@ async function seed(prisma: PrismaClient, lots: number): Promise<void> {
   await prisma.$executeRaw`
     INSERT INTO credit_lots (id, account_id, source, granted_credits, remaining_credits, expires_at, created_at)
     SELECT gen_random_uuid(), a.id, 'purchase', 7, 7, now() + interval '300 days', now() FROM credit_accounts a`;
+  // Each lot's grant, journaled with the running balance, so the ledger verifies before and after.
+  await prisma.$executeRaw`
+    INSERT INTO journal_entries (account_id, type, amount_credits, reserved_delta_credits, balance_after_credits, reserved_after_credits,
+                                 reason, related_type, related_id, actor, idempotency_key, created_at)
+    SELECT account_id, 'grant', granted_credits, 0, sum(granted_credits) OVER (PARTITION BY account_id ORDER BY created_at, id), 0,
+           'Benchmark grant', 'lot', id::text, 'bench', 'bench-grant:' || id::text, created_at
+    FROM credit_lots ORDER BY account_id, created_at, id`;
   await prisma.$executeRawUnsafe('ANALYZE');
 }
 
@@ -67,7 +74,7 @@ async function sweep(prisma: PrismaClient, lots: number): Promise<SweepResult> {
   if (expiredCredits !== lots * 5) throw new Error(`expired ${expiredCredits} credits, expected ${lots * 5}`);
   if (lots <= 100_000) {
     const violations = await verifyLedger(prisma);
-    if (violations.length > 0) throw new Error(`ledger invariants violated: ${JSON.stringify(violations).slice(0, 2_000)}`);
+    if (violations.length > 0) throw new Error(`ledger invariants violated: ${JSON.stringify(violations, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).slice(0, 2_000)}`);
   }
   console.log(`${lots} lots: seeded in ${seedSeconds.toFixed(1)} s, swept in ${sweepSeconds.toFixed(1)} s (${pages} pages), RSS ${rssStartMb.toFixed(0)} -> peak ${rssPeakMb.toFixed(0)} MB`);
   return { lots, seedSeconds, sweepSeconds, pages, expiredCredits, rssStartMb, rssPeakMb };
