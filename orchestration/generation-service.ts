@@ -96,6 +96,13 @@ export class GenerationService {
     // release; running ones are asked directly, since only the workflow knows its current step.
     if (generation.status === 'pending' || generation.status === 'generating') {
       const state = await this.queryState(generation.workflowId);
+      // A saga that has finished since the row was read committed its outcome to the row first
+      // (the ledger step's transaction); the row is the record, so read it again. (A saga whose
+      // compensation failed never wrote it: its state says so.)
+      if (state?.step === 'done') {
+        const settled = await findUserGeneration(this.deps.prisma, userId, id);
+        if (settled && settled.status !== 'pending' && settled.status !== 'generating') return viewFromRow(settled);
+      }
       if (state) return viewFromState(generation, state);
     }
     return viewFromRow(generation);
