@@ -24,6 +24,10 @@ interface SweepResult {
   expiredCredits: number;
   rssStartMb: number;
   rssPeakMb: number;
+  // Mean milliseconds per page over the first and the last tenth of the pages: a page that grows
+  // slower as the sweep goes on would show a cost that is not linear in the lots.
+  firstTenthPageMs: number;
+  lastTenthPageMs: number;
 }
 
 async function seed(prisma: PrismaClient, lots: number): Promise<void> {
@@ -62,8 +66,11 @@ async function sweep(prisma: PrismaClient, lots: number): Promise<SweepResult> {
   let pages = 0;
   let expiredCredits = 0;
   const started = performance.now();
+  const pageMs: number[] = [];
   for (;;) {
+    const pageStarted = performance.now();
     const page = await expireDueLotsPage(prisma, { afterAccountId, pageSize: PAGE_SIZE, at });
+    pageMs.push(performance.now() - pageStarted);
     pages += 1;
     expiredCredits += page.expiredCredits;
     rssPeakMb = Math.max(rssPeakMb, process.memoryUsage().rss / 2 ** 20);
@@ -76,8 +83,13 @@ async function sweep(prisma: PrismaClient, lots: number): Promise<SweepResult> {
     const violations = await verifyLedger(prisma);
     if (violations.length > 0) throw new Error(`ledger invariants violated: ${JSON.stringify(violations, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).slice(0, 2_000)}`);
   }
+  const tenth = Math.max(1, Math.floor(pageMs.length / 10));
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const firstTenthPageMs = mean(pageMs.slice(0, tenth));
+  const lastTenthPageMs = mean(pageMs.slice(-tenth - 1, -1));
+  console.log(`${lots} lots: ms per page, first tenth ${firstTenthPageMs.toFixed(0)}, last tenth ${lastTenthPageMs.toFixed(0)}`);
   console.log(`${lots} lots: seeded in ${seedSeconds.toFixed(1)} s, swept in ${sweepSeconds.toFixed(1)} s (${pages} pages), RSS ${rssStartMb.toFixed(0)} -> peak ${rssPeakMb.toFixed(0)} MB`);
-  return { lots, seedSeconds, sweepSeconds, pages, expiredCredits, rssStartMb, rssPeakMb };
+  return { lots, seedSeconds, sweepSeconds, pages, expiredCredits, rssStartMb, rssPeakMb, firstTenthPageMs, lastTenthPageMs };
 }
 
 async function main(): Promise<void> {
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
   const [small, large] = results as [SweepResult, SweepResult];
   const ratio = large.sweepSeconds / (small.sweepSeconds * (large.lots / small.lots));
   const rows = results
-    .map((result) => `| ${result.lots.toLocaleString('en')} | ${result.pages} | ${result.sweepSeconds.toFixed(1)} | ${Math.round(result.lots / result.sweepSeconds).toLocaleString('en')} | ${result.rssStartMb.toFixed(0)} -> ${result.rssPeakMb.toFixed(0)} |`)
+    .map((result) => `| ${result.lots.toLocaleString('en')} | ${result.pages} | ${result.sweepSeconds.toFixed(1)} | ${Math.round(result.lots / result.sweepSeconds).toLocaleString('en')} | ${result.firstTenthPageMs.toFixed(0)} / ${result.lastTenthPageMs.toFixed(0)} | ${result.rssStartMb.toFixed(0)} -> ${result.rssPeakMb.toFixed(0)} |`)
     .join('\n');
   writeBenchmarkSection('## Expiration sweep scaling', `## Expiration sweep scaling
 
@@ -99,8 +111,8 @@ ${LOTS_PER_ACCOUNT} expired lots per account plus one that must survive, each si
 The activity's code runs in the benchmark's process page after page (the Temporal round trip per page is not included);
 RSS is that process's, sampled after every page. The 100,000 run also checks every ledger invariant afterwards.
 
-| expired lots | pages | seconds | lots per second | RSS MB (start -> peak) |
-| --- | --- | --- | --- | --- |
+| expired lots | pages | seconds | lots per second | ms per page, first / last tenth | RSS MB (start -> peak) |
+| --- | --- | --- | --- | --- | --- |
 ${rows}
 
 The million took **${ratio.toFixed(2)}x** ten times the hundred thousand (linear within 30% means at most 1.30).
