@@ -1,11 +1,13 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config';
-import { GenerationNotCancellableError, InsufficientCreditsError, NotFoundError, ServiceUnavailableError } from '../platform/errors';
+import { GenerationNotCancellableError, IdempotencyKeyReusedError, InsufficientCreditsError, NotFoundError, ServiceUnavailableError } from '../platform/errors';
 import { unavailableDependency } from '../platform/dependency-errors';
 import type { Generation, PrismaClient } from '../generated/prisma/client';
 import type { GenerationRequest } from '../domain/generations/generator';
-import { findGeneration, findUserGeneration, recordGenerationRequest } from '../domain/generations/generation-store';
+import { findGeneration, findUserGeneration, type GenerationRequestRecord } from '../domain/generations/generation-store';
+import { admitGenerationRequests, type AdmissionOutcome } from '../domain/generations/admission';
+import { AdmissionBatcher } from './admission-batcher';
 import { readAvailableCredits } from '../domain/ledger/credit-summary';
 import type { CreditsMetrics } from '../platform/metrics';
 import { priceGenerationCredits } from '../domain/generations/pricing';
@@ -19,7 +21,7 @@ import {
   type GenerationState,
 } from '../workflows/generation/contract';
 import type { generationWorkflow } from '../workflows/generation/workflow';
-import { startOrFindSaga } from './start-saga';
+import { sagaSearchAttributes, startOrFindSaga } from './start-saga';
 
 type Admission = { accepted: true } | { accepted: false; requiredCredits: number; availableCredits: number };
 
@@ -43,7 +45,7 @@ export interface GenerationView {
 export interface GenerationServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS'>;
   metrics?: CreditsMetrics;
 }
 
@@ -52,12 +54,17 @@ export interface GenerationServiceDeps {
  * state. The workflow owns every credit movement; this only asks it questions.
  */
 export class GenerationService {
-  constructor(private readonly deps: GenerationServiceDeps) {}
+  private readonly admissions: AdmissionBatcher<GenerationRequestRecord, AdmissionOutcome>;
+
+  constructor(private readonly deps: GenerationServiceDeps) {
+    const policy = { minimumAvailableCredits: deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: deps.config.SAGA_STUCK_RESERVING_MS };
+    this.admissions = new AdmissionBatcher((userId, records) => admitGenerationRequests(deps.prisma, userId, records, policy));
+  }
 
   async start(userId: string, request: GenerationRequest, idempotencyKey: string | undefined): Promise<GenerationView> {
     const id = idempotencyKey ? generationIdFromKey(userId, idempotencyKey) : randomUUID();
     const estimatedCostCredits = priceGenerationCredits(request.type, request.count);
-    const { generation, created } = await recordGenerationRequest(this.deps.prisma, {
+    const admission = await this.admissions.submit(userId, {
       id,
       userId,
       idempotencyKey: idempotencyKey ?? null,
@@ -68,13 +75,19 @@ export class GenerationService {
       estimatedCostCredits,
       workflowId: generationWorkflowId(id),
     });
-    const handle = await this.startOrFind({ generationId: id, userId, request, estimatedCostCredits });
-    if (created) this.deps.metrics?.sagas.inc({ event: 'started' });
-    const decision = await this.reservationDecision(handle, generation);
+    if (admission.kind === 'key_reused') throw new IdempotencyKeyReusedError(idempotencyKey ?? id);
+    if (admission.kind === 'refused') {
+      // Refused on the balance before any workflow started; the row records why, so a replay of
+      // the key answers the same.
+      this.deps.metrics?.sagas.inc({ event: 'rejected' });
+      throw new InsufficientCreditsError(admission.requiredCredits, admission.availableCredits).withGeneration(id);
+    }
+    const input: GenerationInput = { generationId: id, userId, request, estimatedCostCredits };
+    const decision = admission.kind === 'admitted' ? await this.startAndAwaitReservation(input) : await this.existingDecision(input, admission.generation);
     if (!decision.accepted) {
       throw new InsufficientCreditsError(decision.requiredCredits, decision.availableCredits).withGeneration(id);
     }
-    return this.get(userId, id);
+    return admission.kind === 'admitted' ? viewFromRow(await findGeneration(this.deps.prisma, id)) : this.get(userId, id);
   }
 
   async get(userId: string, id: string): Promise<GenerationView> {
@@ -84,6 +97,13 @@ export class GenerationService {
     // release; running ones are asked directly, since only the workflow knows its current step.
     if (generation.status === 'pending' || generation.status === 'generating') {
       const state = await this.queryState(generation.workflowId);
+      // A saga that has finished since the row was read committed its outcome to the row first
+      // (the ledger step's transaction); the row is the record, so read it again. (A saga whose
+      // compensation failed never wrote it: its state says so.)
+      if (state?.step === 'done') {
+        const settled = await findUserGeneration(this.deps.prisma, userId, id);
+        if (settled && settled.status !== 'pending' && settled.status !== 'generating') return viewFromRow(settled);
+      }
       if (state) return viewFromState(generation, state);
     }
     return viewFromRow(generation);
@@ -107,6 +127,45 @@ export class GenerationService {
     return this.get(userId, id);
   }
 
+  /**
+   * Starts the saga and learns its reservation decision in one round trip (update-with-start): the
+   * server starts the workflow with the update in its first task, where the reserve step runs as a
+   * local activity, and answers once it has decided. Anything unexpected (the saga already finished
+   * under this id, Temporal briefly unreachable) falls back to the two-step path, which finds what
+   * exists and turns an outage into 503.
+   */
+  private async startAndAwaitReservation(input: GenerationInput): Promise<Admission> {
+    const start = this.startOperation(input);
+    try {
+      const decision = await this.deps.temporal.workflow.executeUpdateWithStart(awaitReservationUpdate, { startWorkflowOperation: start });
+      this.deps.metrics?.sagas.inc({ event: 'started' });
+      return decision;
+    } catch {
+      const handle = await this.startOrFind(input);
+      this.deps.metrics?.sagas.inc({ event: 'started' });
+      return this.reservationDecision(handle, input.generationId);
+    }
+  }
+
+  /** A replayed Idempotency-Key: the saga recorded under it (started again if the API crashed before starting it). */
+  private async existingDecision(input: GenerationInput, generation: Generation): Promise<Admission> {
+    if (generation.status === 'failed' && generation.failureCode === 'INSUFFICIENT_CREDITS') {
+      return { accepted: false, requiredCredits: generation.estimatedCostCredits + this.deps.config.MIN_CREDITS_TO_GENERATE, availableCredits: await readAvailableCredits(this.deps.prisma, generation.userId) };
+    }
+    return this.reservationDecision(await this.startOrFind(input), generation.id);
+  }
+
+  private startOperation(input: GenerationInput): WithStartWorkflowOperation<typeof generationWorkflow> {
+    return new WithStartWorkflowOperation<typeof generationWorkflow>(GENERATION_WORKFLOW_TYPE, {
+      workflowId: generationWorkflowId(input.generationId),
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: sagaSearchAttributes(input.userId),
+    });
+  }
+
   private startOrFind(input: GenerationInput): Promise<WorkflowHandle<typeof generationWorkflow>> {
     return startOrFindSaga<typeof generationWorkflow>(this.deps.temporal, {
       workflowType: GENERATION_WORKFLOW_TYPE,
@@ -118,7 +177,7 @@ export class GenerationService {
     });
   }
 
-  private async reservationDecision(handle: WorkflowHandle, generation: Generation): Promise<Admission> {
+  private async reservationDecision(handle: WorkflowHandle, generationId: string): Promise<Admission> {
     try {
       return await handle.executeUpdate(awaitReservationUpdate);
     } catch {
@@ -126,7 +185,7 @@ export class GenerationService {
       // its row, has the answer.
       const state = await this.queryState(handle.workflowId);
       if (state?.reservation) return state.reservation;
-      const row = await findGeneration(this.deps.prisma, generation.id);
+      const row = await findGeneration(this.deps.prisma, generationId);
       if (row.failureCode !== 'INSUFFICIENT_CREDITS') return { accepted: true };
       return { accepted: false, requiredCredits: row.estimatedCostCredits, availableCredits: await readAvailableCredits(this.deps.prisma, row.userId) };
     }

@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { ServiceUnavailableError } from '../platform/errors';
 import { CreditsSagaStatus, CreditsUserId } from '../workflows/search-attributes';
 
@@ -18,6 +19,14 @@ export interface SagaStart<W extends Workflow> {
   userId: string;
   // For the 503 when Temporal cannot be reached: "the generation", "the purchase".
   what: string;
+}
+
+/** What every saga carries from its start, so it is findable before its first step. */
+export function sagaSearchAttributes(userId: string): SearchAttributePair[] {
+  return [
+    { key: CreditsUserId, value: userId },
+    { key: CreditsSagaStatus, value: 'pending' },
+  ];
 }
 
 /**
@@ -35,10 +44,7 @@ export async function startOrFindSaga<W extends Workflow>(temporal: Client, star
       args: start.args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: CreditsUserId, value: start.userId },
-        { key: CreditsSagaStatus, value: 'pending' },
-      ],
+      typedSearchAttributes: sagaSearchAttributes(start.userId),
     } as unknown as WorkflowStartOptions<W>;
     return await temporal.workflow.start<W>(start.workflowType, options);
   } catch (error) {

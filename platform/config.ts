@@ -81,6 +81,14 @@ const configSchema = z
     WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(2000),
     // Ledger steps hold a pooled database connection each: keep this at or below DATABASE_POOL_SIZE.
     WORKER_LEDGER_ACTIVITY_SLOTS: positiveInt.default(20),
+    // The generation saga's ledger steps run as local activities on the workflow worker; each holds
+    // a pooled connection too, so this also stays at or below DATABASE_POOL_SIZE.
+    WORKER_LOCAL_ACTIVITY_SLOTS: positiveInt.default(20),
+    // Share of the workflow-task pollers that poll the base queue rather than the worker's sticky
+    // queue (the SDK's default is 0.2). New sagas' first tasks arrive on the base queue, and a
+    // POST /generations waits for each one (its reservation); tasks that continue a cached saga
+    // arrive on the sticky queue and nobody is waiting on them, so a burst favours the former.
+    WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
     // Generator calls mostly wait on the model; the provider's rate limit is the real bound.
     WORKER_GENERATOR_ACTIVITY_SLOTS: positiveInt.default(50),
     // Set-based pages are heavy transactions: a few at a time leave the database to live traffic.

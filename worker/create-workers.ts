@@ -11,7 +11,7 @@ export const WORKFLOWS_PATH = require.resolve(path.resolve(__dirname, '..', 'wor
 
 export type WorkerLimits = Pick<
   Config,
-  'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_LEDGER_ACTIVITY_SLOTS' | 'WORKER_GENERATOR_ACTIVITY_SLOTS' | 'WORKER_BATCH_ACTIVITY_SLOTS' | 'WORKER_PAYMENT_ACTIVITY_SLOTS'
+  'WORKER_WORKFLOW_TASK_SLOTS' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WORKER_LEDGER_ACTIVITY_SLOTS' | 'WORKER_LOCAL_ACTIVITY_SLOTS' | 'WORKER_NONSTICKY_POLL_RATIO' | 'WORKER_GENERATOR_ACTIVITY_SLOTS' | 'WORKER_BATCH_ACTIVITY_SLOTS' | 'WORKER_PAYMENT_ACTIVITY_SLOTS'
 >;
 
 export interface WorkersOptions {
@@ -60,6 +60,9 @@ export async function createWorkers(options: WorkersOptions): Promise<Worker[]> 
               ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
               maxConcurrentWorkflowTaskExecutions: options.limits.WORKER_WORKFLOW_TASK_SLOTS,
               maxCachedWorkflows: options.limits.WORKER_MAX_CACHED_WORKFLOWS,
+              // The generation saga's ledger steps run here as local activities.
+              maxConcurrentLocalActivityExecutions: options.limits.WORKER_LOCAL_ACTIVITY_SLOTS,
+              nonStickyToStickyPollRatio: options.limits.WORKER_NONSTICKY_POLL_RATIO,
             }
           : {}),
         shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Every timeout and retry policy of the generation saga, in one place.
@@ -18,6 +18,18 @@ export const LEDGER_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumAttempts: 120,
     nonRetryableErrorTypes: ['RESERVATION_NOT_PENDING', 'ACCOUNT_NOT_FOUND', 'VALIDATION_FAILED', 'NOT_FOUND'],
   },
+};
+
+/**
+ * The same steps run as local activities by the generation saga (workflows/generation/workflow.ts
+ * says why). The retry policy is the ledger's; retries longer apart than `localRetryThreshold`
+ * are scheduled as workflow timers instead of sleeping inside a workflow task, so an hour of
+ * retries through a database failover costs no worker slot while it waits.
+ */
+export const LEDGER_LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: LEDGER_ACTIVITY_OPTIONS.startToCloseTimeout,
+  localRetryThreshold: '10 seconds',
+  retry: LEDGER_ACTIVITY_OPTIONS.retry,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import { readAvailableCredits } from '../ledger/credit-summary';
+import { creditsNeededToReserve } from '../ledger/reserve';
 import type { GenerationType } from './generator';
 import { priceGenerationCredits } from './pricing';
 
@@ -25,9 +26,7 @@ export async function quoteGeneration(prisma: PrismaClient, request: { userId: s
     count: request.count,
     estimatedCost,
     available,
-    // The reservation's own rule (domain/ledger/reserve.ts): the cost, and at least
-    // MIN_CREDITS_TO_GENERATE available to start with.
-    affordable: available >= Math.max(estimatedCost, request.minCreditsToGenerate),
+    affordable: available >= creditsNeededToReserve(estimatedCost, request.minCreditsToGenerate),
     minCreditsToGenerate: request.minCreditsToGenerate,
   };
 }

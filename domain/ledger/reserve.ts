@@ -42,7 +42,7 @@ export async function reserveCredits(tx: LedgerTx, request: ReserveRequest): Pro
     };
   }
   await expireDueLots(tx, account, request.at, 'system:expiry');
-  const requiredCredits = Math.max(request.credits, request.minimumAvailableCredits);
+  const requiredCredits = creditsNeededToReserve(request.credits, request.minimumAvailableCredits);
   if (availableCredits(account) < requiredCredits) {
     return { kind: 'insufficient', requiredCredits, availableCredits: availableCredits(account) };
   }
@@ -85,4 +85,12 @@ export async function reserveCredits(tx: LedgerTx, request: ReserveRequest): Pro
   });
   await saveAccountTotals(tx, account);
   return { kind: 'reserved', reservationId: reservation.id, heldCredits: request.credits, status: 'pending', expiresAt };
+}
+
+/**
+ * What must be available to reserve `credits`: the credits themselves, and at least the minimum a
+ * generation may start with. One rule for the reservation, the API's pre-check and the quote.
+ */
+export function creditsNeededToReserve(credits: number, minimumAvailableCredits: number): number {
+  return Math.max(credits, minimumAvailableCredits);
 }

@@ -1,6 +1,11 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
+import { closeReservation } from '../../domain/ledger/close-reservation';
+import { reserveCredits } from '../../domain/ledger/reserve';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
+import { generationWorkflowId } from '../../workflows/generation/contract';
 import { apiAs, flashcards } from '../support/api-client';
-import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 
 // Every user of this file opens with 10 credits, so the limits are reached quickly.
 let harness: SagaHarness;
@@ -16,6 +21,11 @@ afterAll(async () => {
 afterEach(async () => {
   expect(await verifyLedger(harness.prisma)).toEqual([]);
 });
+
+/** Refused on the balance: the API never started the saga's workflow. */
+async function expectNoSaga(generationId: string): Promise<void> {
+  await expect(harness.temporal.workflow.getHandle(generationWorkflowId(generationId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
 
 describe('admission under contention', () => {
   it('answers 402 with required and available credits before any generation starts', async () => {
@@ -51,6 +61,71 @@ describe('admission under contention', () => {
     expect((await user.credits()).body).toMatchObject({ balance: 0, reserved: 0, available: 0, lowCredit: true });
     const captures = await harness.prisma.journalEntry.count({ where: { account: { userId }, type: 'capture' } });
     expect(captures).toBe(10);
+    // The 90 that could not be afforded were refused on the balance: none of them started a saga.
+    const refusedIds = responses.filter((response) => response.status === 402).map((response) => response.body.error.generationId as string);
+    for (const id of refusedIds) await expectNoSaga(id);
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(10);
+  });
+
+  it('refuses before any workflow starts only what the available credits cannot cover', async () => {
+    const userId = `precheck-${process.pid}`;
+    const user = apiAs(harness, userId);
+    // 10 credits: a quiz of 25 questions costs 10 (all of it), one of 50 costs 20.
+    const tooDear = await user.createGeneration({ type: 'quiz', input: { text: 'Mitochondria make ATP.', count: 50 } });
+    expect(tooDear.status).toBe(402);
+    expect(tooDear.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', requiredCredits: 20, availableCredits: 10 });
+    await expectNoSaga(tooDear.body.error.generationId);
+
+    const exact = await user.createGeneration({ type: 'quiz', input: { text: 'Ribosomes make proteins.', count: 25 } });
+    expect(exact.status).toBe(202);
+    expect(exact.body.estimatedCost).toBe(10);
+    await user.waitForStatus(exact.body.id, ['succeeded']);
+
+    // A replay of the refused request's key is refused the same way, still without a saga.
+    const keyed = await user.createGeneration(flashcards('Nothing left.', 5), 'after-spending');
+    const replayed = await user.createGeneration(flashcards('Nothing left.', 5), 'after-spending');
+    expect(keyed.status).toBe(402);
+    expect(replayed.status).toBe(402);
+    expect(replayed.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', generationId: keyed.body.error.generationId, availableCredits: 0 });
+    await expectNoSaga(keyed.body.error.generationId);
+  });
+
+  it('answers a clean 402 when a request passes the pre-check and then loses the race for the hold', async () => {
+    const userId = `race-${process.pid}`;
+    const user = apiAs(harness, userId);
+    await user.credits();
+    // No worker: the saga starts but cannot reserve until one polls again.
+    await harness.stopWorker();
+    let rivalKey: string | null = null;
+    try {
+      const pending = user.createGeneration(flashcards('Chlorophyll absorbs light.', 5), 'loses-the-race');
+      const row = await waitFor(
+        () => harness.prisma.generation.findFirst({ where: { userId, idempotencyKey: 'loses-the-race' } }),
+        (generation) => generation !== null,
+        { what: 'the request to pass the pre-check' },
+      );
+      expect(row!.status).toBe('pending');
+      // Meanwhile something else holds every credit (as another API replica's saga would).
+      rivalKey = `rival-${userId}:reserve`;
+      const rival = await inLedgerTransaction(harness.prisma, (tx) =>
+        reserveCredits(tx, { userId, credits: 10, minimumAvailableCredits: 0, idempotencyKey: rivalKey!, workflowId: `rival-${userId}`, generationId: `rival-${userId}`, holdTimeoutMs: 60_000, actor: 'test', at: new Date() }),
+      );
+      expect(rival.kind).toBe('reserved');
+      await harness.startWorker();
+      const lost = await pending;
+      expect(lost.status).toBe(402);
+      expect(lost.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', requiredCredits: 1, availableCredits: 0, generationId: row!.id });
+      await user.waitForStatus(row!.id, ['failed']);
+      expect(await harness.prisma.generation.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({ status: 'failed', failureCode: 'INSUFFICIENT_CREDITS', actualCostCredits: 0 });
+      if (rival.kind === 'reserved') {
+        await inLedgerTransaction(harness.prisma, (tx) =>
+          closeReservation(tx, { reservationId: rival.reservationId, closeAs: 'released', captureCredits: 0, reason: 'test', relatedId: null, actor: 'test', idempotencyKey: `rival-${userId}:release`, at: new Date() }),
+        );
+      }
+      expect((await user.credits()).body).toMatchObject({ balance: 10, reserved: 0, available: 10 });
+    } finally {
+      await harness.startWorker();
+    }
   });
 
   it('returns the same generation for a replayed Idempotency-Key and charges once', async () => {

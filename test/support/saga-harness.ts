@@ -80,6 +80,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
 
   let worker: TestWorker | null = null;
   const startWorker = async () => {
+    if (worker) return;
     worker = await startTestWorker({ address, config, prisma, temporal, clock, workflowBundle, generator: options.generator, metrics: options.metrics, logger: options.logger });
   };
   const stopWorker = async () => {

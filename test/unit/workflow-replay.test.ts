@@ -27,7 +27,7 @@ describe('workflow replay', () => {
   it('replays every recorded saga history without a determinism violation', async () => {
     const histories = await loadHistories();
     expect(histories.map((history) => history.name)).toEqual(
-      expect.arrayContaining(['generation-cancelled.json', 'generation-rejected-prompt.json', 'generation-succeeded.json']),
+      expect.arrayContaining(['generation-cancelled.json', 'generation-rejected-prompt.json', 'generation-succeeded.json', 'generation-local-ledger-succeeded.json']),
     );
     const results = Worker.runReplayHistories(
       { workflowBundle },

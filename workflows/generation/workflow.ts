@@ -6,13 +6,14 @@ import {
   isCancellation,
   log,
   patched,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GenerationActivities } from '../../activities/generation-activities';
 import type { GenerationOutput } from '../../domain/generations/generator';
-import { GENERATOR_ACTIVITY_OPTIONS, LEDGER_ACTIVITY_OPTIONS } from '../policies';
+import { GENERATOR_ACTIVITY_OPTIONS, LEDGER_ACTIVITY_OPTIONS, LEDGER_LOCAL_ACTIVITY_OPTIONS } from '../policies';
 import {
   awaitReservationUpdate,
   cancelGenerationSignal,
@@ -53,7 +54,9 @@ class GenerationSaga {
   private cancelRequest: CancelRequest | null = null;
   private retryRequest: RetryStepRequest | null = null;
   private generationScope = new CancellationScope();
-  private readonly ledger = activitiesOf<GenerationActivities>('ledger', LEDGER_ACTIVITY_OPTIONS);
+  // Decided once, at the first command: sagas recorded before the ledger steps became local
+  // activities replay with regular ones (see ledgerSteps).
+  private ledger!: LedgerSteps;
   private readonly generator = activitiesOf<GenerationActivities>('generator', GENERATOR_ACTIVITY_OPTIONS);
 
   constructor(private readonly input: GenerationInput) {
@@ -76,6 +79,7 @@ class GenerationSaga {
   }
 
   async run(): Promise<GenerationState> {
+    this.ledger = ledgerSteps();
     this.enter('pending', 'reserving');
     // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
     // its outcome is known and, if it was made, released below.
@@ -261,6 +265,24 @@ function holdClosedElsewhere(error: unknown): boolean {
   const failure = error instanceof ActivityFailure ? error.cause : error;
   return failure instanceof ApplicationFailure && failure.type === 'RESERVATION_NOT_PENDING';
 }
+
+type LedgerSteps = Pick<GenerationActivities, 'reserveCredits' | 'captureCredits' | 'releaseCredits'>;
+
+/**
+ * The ledger steps are single short transactions on the worker that runs the workflow, so they run
+ * as local activities: no round trip through the Temporal server to schedule and complete each one,
+ * and the reservation's outcome is known inside the first workflow task (the API's update-with-start
+ * answers from it). They keep their guarantees: each is idempotent by the key this workflow passes,
+ * so a worker crash that re-runs one (a local activity is at-least-once, like any other) changes the
+ * books once. Histories recorded before this patch scheduled them as regular activities on the
+ * ledger queue, and replay that way.
+ */
+function ledgerSteps(): LedgerSteps {
+  if (patched(LEDGER_LOCAL_ACTIVITIES_PATCH)) return proxyLocalActivities<GenerationActivities>(LEDGER_LOCAL_ACTIVITY_OPTIONS);
+  return activitiesOf<GenerationActivities>('ledger', LEDGER_ACTIVITY_OPTIONS);
+}
+
+export const LEDGER_LOCAL_ACTIVITIES_PATCH = 'ledger-steps-as-local-activities';
 
 function describeFailure(error: unknown): SagaFailure {
   return sagaFailureOf(error, { code: 'GENERATION_FAILED', timedOut: { code: 'GENERATION_TIMED_OUT', message: 'The generator did not finish in time' } });

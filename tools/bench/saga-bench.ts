@@ -1,0 +1,219 @@
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { signAccessToken } from '../../api/auth/tokens';
+import { lockAccountByUserId } from '../../domain/ledger/account-lock';
+import { grantLot } from '../../domain/ledger/grant';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
+import { loadConfig } from '../../platform/config';
+import { writeBenchmarkSection } from './bench-support';
+import { BARE_TASK_QUEUE, startBenchStack, type BenchStack } from './bench-stack';
+import { measureLedgerAgainstPg, type LedgerComparison } from './ledger-vs-pg';
+
+/**
+ * `npm run bench:sagas`: the generation saga's throughput and accept latency against the real
+ * stack (see bench-stack.ts), with the baseline measured in the same run and interleaved with it,
+ * since the machine is shared and its speed drifts:
+ *   - the bare workflow (three regular activities, each one trivial query) vs sagas through the API;
+ *   - the burst: 200 POST /generations at once by 20 users with plenty of credits (answer latency);
+ *   - the storm: 1,000 at once from one user with 50 credits (exactly 50 accepted, time to answer all);
+ *   - the ledger hot path (reserve + capture) through our code vs the same statements through pg.
+ */
+const ROUNDS = 2;
+const BURST = 200;
+const BURST_USERS = 20;
+const STORM = 1_000;
+const STORM_CREDITS = 50;
+
+interface Throughput {
+  seconds: number;
+  perSecond: number;
+}
+
+interface BurstResult extends Throughput {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+async function main(): Promise<void> {
+  const { resolveTemporalCli } = (await importEsm(path.resolve(__dirname, '..', 'temporal-cli.mjs'))) as { resolveTemporalCli: (options?: object) => Promise<string> };
+  const stack = await startBenchStack(await resolveTemporalCli({ build: true }), { SIGNUP_CREDITS: String(STORM_CREDITS) });
+  try {
+    const config = loadConfig({ ...stack.env });
+    const token = (userId: string) => signAccessToken({ userId, role: 'user' }, config);
+    const users = Array.from({ length: BURST_USERS }, (_, index) => `bench-user-${index}`);
+    await topUp(stack, users, token, 5_000);
+
+    console.log('warming up');
+    await bareRound(stack, 20, 'warmup');
+    await sagaRound(stack, users.slice(0, 5), token, 20, 'warmup');
+
+    const bare: Throughput[] = [];
+    const sagas: BurstResult[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      bare.push(await bareRound(stack, BURST, `r${round}`));
+      console.log(`round ${round}: bare ${bare[round]!.perSecond.toFixed(1)}/s`);
+      sagas.push(await sagaRound(stack, users, token, BURST, `r${round}`));
+      console.log(`round ${round}: sagas ${sagas[round]!.perSecond.toFixed(1)}/s, POST p50 ${sagas[round]!.p50Ms.toFixed(0)} ms p99 ${sagas[round]!.p99Ms.toFixed(0)} ms`);
+    }
+    const storms = [];
+    for (let round = 0; round < 2; round += 1) {
+      storms.push(await stormRound(stack, `bench-storm-${round}`, token));
+      console.log(`storm ${round}: ${JSON.stringify(storms[round])}`);
+    }
+    const ledger = await measureLedgerAgainstPg(stack.prisma, stack.databaseUrl);
+    report(bare, sagas, storms, ledger);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Opens each account through the API (signup credits), then grants plenty more. */
+async function topUp(stack: BenchStack, users: string[], token: (userId: string) => Promise<string>, credits: number): Promise<void> {
+  for (const userId of users) {
+    const response = await fetch(`${stack.apiUrl}/users/me/credits`, { headers: { authorization: `Bearer ${await token(userId)}` } });
+    if (!response.ok) throw new Error(`opening ${userId}: ${response.status} ${await response.text()}`);
+    await inLedgerTransaction(stack.prisma, async (tx) =>
+      grantLot(tx, await lockAccountByUserId(tx, userId), {
+        source: 'admin', credits, expiresAt: null, reason: 'Benchmark credits', actor: 'bench', idempotencyKey: `bench-topup:${userId}`, at: new Date(),
+      }),
+    );
+  }
+}
+
+async function bareRound(stack: BenchStack, count: number, label: string): Promise<Throughput> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const handle = await stack.temporal.workflow.start('bareThreeActivitiesWorkflow', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${label}-${index}`, args: [] });
+      await handle.result();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, perSecond: count / seconds };
+}
+
+/** `count` POST /generations at once, spread over `users`; then waits until every saga has succeeded. */
+async function sagaRound(stack: BenchStack, users: string[], token: (userId: string) => Promise<string>, count: number, label: string): Promise<BurstResult> {
+  const tokens = await Promise.all(users.map(token));
+  const started = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const sent = performance.now();
+      const response = await postGeneration(stack, tokens[index % users.length]!, `${label}-${index}`);
+      const body = response.body;
+      if (response.status !== 202 || !body.id) throw new Error(`expected 202, got ${response.status}: ${JSON.stringify(body)}`);
+      return { id: body.id, ms: performance.now() - sent };
+    }),
+  );
+  const ids = answers.map((answer) => answer.id);
+  for (;;) {
+    const done = await stack.prisma.generation.count({ where: { id: { in: ids }, status: { in: ['succeeded', 'failed', 'cancelled'] } } });
+    if (done === count) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const failed = await stack.prisma.generation.count({ where: { id: { in: ids }, status: { not: 'succeeded' } } });
+  if (failed > 0) throw new Error(`${failed} sagas did not succeed`);
+  const latencies = answers.map((answer) => answer.ms).sort((a, b) => a - b);
+  return { seconds, perSecond: count / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), maxMs: latencies[latencies.length - 1]! };
+}
+
+/** 1,000 requests at once from one user with 50 credits at 1 credit each: time until all are answered. */
+async function stormRound(stack: BenchStack, userId: string, token: (userId: string) => Promise<string>) {
+  const bearer = await token(userId);
+  const opened = await fetch(`${stack.apiUrl}/users/me/credits`, { headers: { authorization: `Bearer ${bearer}` } });
+  if (!opened.ok) throw new Error(`opening ${userId}: ${opened.status}`);
+  const started = performance.now();
+  const statuses = await Promise.all(
+    Array.from({ length: STORM }, async (_, index) => {
+      const response = await postGeneration(stack, bearer, `storm-${index}`);
+      return response.status;
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const accepted = statuses.filter((status) => status === 202).length;
+  const refused = statuses.filter((status) => status === 402).length;
+  const holds = await stack.prisma.reservation.count({ where: { account: { userId } } });
+  return { seconds, accepted, refused, other: STORM - accepted - refused, holds };
+}
+
+// All requests are sent at once, over at most this many keep-alive connections: 1,000 connections
+// opened at the same instant overflow the API's listen backlog and fail before reaching it.
+// The server closes idle keep-alive sockets after 5 s; one reused just then fails with ECONNRESET,
+// and is sent again, as any client would: the Idempotency-Key makes that safe.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+async function postGeneration(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
+  try {
+    return await postOnce(stack, bearer, key);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    return postOnce(stack, bearer, key);
+  }
+}
+
+function postOnce(stack: BenchStack, bearer: string, key: string): Promise<{ status: number; body: { id?: string } }> {
+  const payload = JSON.stringify({ type: 'flashcards', input: { text: `Benchmark fact ${key}: water boils at 100 degrees at sea level.`, count: 5 } });
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${stack.apiUrl}/generations`, {
+      method: 'POST',
+      agent,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'idempotency-key': key },
+    }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as { id?: string }) : {} }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function report(bare: Throughput[], sagas: BurstResult[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
+  const bareRate = median(bare.map((round) => round.perSecond));
+  const sagaRate = median(sagas.map((round) => round.perSecond));
+  const rows = [
+    `| bare workflow, 3 regular activities (baseline), per round | ${bare.map((round) => round.perSecond.toFixed(1)).join(' / ')} workflows/s | median ${bareRate.toFixed(1)} |`,
+    `| generation saga through the API, per round | ${sagas.map((round) => round.perSecond.toFixed(1)).join(' / ')} sagas/s | median ${sagaRate.toFixed(1)}: **${(sagaRate / bareRate).toFixed(2)}x** the baseline (target 1.5x) |`,
+    `| burst: POST /generations answer, p50 | ${sagas.map((round) => round.p50Ms.toFixed(0)).join(' / ')} ms | target 250 ms |`,
+    `| burst: POST /generations answer, p99 | ${sagas.map((round) => round.p99Ms.toFixed(0)).join(' / ')} ms | target 1,000 ms |`,
+    `| storm: 1,000 at once on 50 credits, all answered in | ${storms.map((storm) => storm.seconds.toFixed(2)).join(' / ')} s | ${storms.map((storm) => `${storm.accepted} accepted, ${storm.refused} refused, ${storm.holds} holds`).join('; ')} (target 5 s, exactly 50) |`,
+    `| ledger: reserve + capture through our code | ${ledger.ours.map((rate) => rate.toFixed(0)).join(' / ')} pairs/s | median ${median(ledger.ours).toFixed(0)} |`,
+    `| ledger: the same statements through plain pg | ${ledger.pg.map((rate) => rate.toFixed(0)).join(' / ')} pairs/s | median ${median(ledger.pg).toFixed(0)}: ours is **${((median(ledger.ours) / median(ledger.pg)) * 100).toFixed(0)}%** (target 50%) |`,
+  ].join('\n');
+  writeBenchmarkSection('## Generation saga throughput and accept latency', `## Generation saga throughput and accept latency
+
+\`npm run bench:sagas\`, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work.
+One Temporal dev server (SQLite file store), embedded PostgreSQL, the worker and the API as their own
+processes, all started by the script. ${ROUNDS} rounds, the baseline and the saga interleaved in each;
+${BURST} requests at once by ${BURST_USERS} users per round (5 flashcards, 1 credit, local generator).
+Ledger: ${ledger.pairs} reserve + capture pairs per run at concurrency ${ledger.concurrency}, each worker its own user.
+
+| what | per round | result |
+| --- | --- | --- |
+${rows}
+`);
+}
+
+// tools/temporal-cli.mjs is an ES module shared with plain-Node scripts.
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
