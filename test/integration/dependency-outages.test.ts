@@ -54,6 +54,9 @@ beforeAll(async () => {
   await applyMigrations(postgres.urlFor(DATABASE));
   config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: postgres.urlFor(DATABASE), TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: `outages-${randomUUID()}` });
   prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL!, poolSize: 5, connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS });
+  // As in the saga harness: the balances asserted here are the generations' alone, without the
+  // first-generation achievement's reward (achievements have their own tests).
+  await prisma.$executeRaw`UPDATE achievements SET active = false`;
   temporal = await connectTemporalClient({ address: temporalServer.address, namespace: config.TEMPORAL_NAMESPACE });
   app = createApp({ config, prisma, temporal, clock: systemClock, logError: () => undefined });
   auth = `Bearer ${await signAccessToken({ userId, role: 'user' }, config)}`;

