@@ -31,7 +31,7 @@ export interface PurchaseServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
   clock: Clock;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'> & Partial<Pick<Config, 'PAYMENT_PROVIDER'>>;
   logWarning?: (message: string, context: Record<string, unknown>) => void;
 }
 
@@ -44,7 +44,7 @@ export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
   async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }): Promise<{ purchase: PurchaseView; created: boolean }> {
-    if (!this.deps.config.PAYMENT_PROVIDER_URL) {
+    if (!this.deps.config.PAYMENT_PROVIDER_URL && this.deps.config.PAYMENT_PROVIDER !== 'stripe') {
       throw new ServiceUnavailableError('Purchases are unavailable: no payment provider is configured (PAYMENT_PROVIDER_URL)');
     }
     const purchaseId = randomUUID();

@@ -3,7 +3,7 @@ interface Stoppable {
 }
 
 export default async function globalTeardown(): Promise<void> {
-  const services = (globalThis as Record<string, unknown>).__creditsTestServices as { postgres: Stoppable; temporal: Stoppable } | undefined;
+  const services = (globalThis as Record<string, unknown>).__creditsTestServices as { postgres: Stoppable; temporal: Stoppable; stripeMock?: Stoppable } | undefined;
   if (!services) return;
-  await Promise.allSettled([services.temporal.stop(), services.postgres.stop()]);
+  await Promise.allSettled([services.temporal.stop(), services.postgres.stop(), services.stripeMock?.stop()]);
 }

@@ -1,0 +1,12 @@
+-- AlterTable
+ALTER TABLE "purchases" ADD COLUMN "provider_charge_ref" TEXT,
+ADD COLUMN "reversed_credits" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN "disputed_at" TIMESTAMPTZ(3);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "purchases_provider_charge_ref_key" ON "purchases"("provider_charge_ref");
+
+-- Hand-written below this line.
+
+-- Never more taken back than the purchase granted.
+ALTER TABLE "purchases" ADD CONSTRAINT "purchases_reversed_credits_check" CHECK ("reversed_credits" >= 0 AND "reversed_credits" <= "credits");
