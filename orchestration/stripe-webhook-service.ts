@@ -50,8 +50,8 @@ export class StripeWebhookService {
     const seen = await findWebhookEvent(this.deps.prisma, action.eventId);
     if (seen?.processedAt) return { received: true, duplicate: true, outcome: seen.outcome };
     if (action.kind === 'recorded') {
-      await this.record(action.eventId, action.type, action.objectId, null, 'recorded', { why: action.why });
-      return { received: true, duplicate: false, outcome: 'recorded' };
+      await this.record(action.eventId, action.type, action.objectId, null, 'ignored_type', { why: action.why });
+      return { received: true, duplicate: false, outcome: 'ignored_type' };
     }
     return this.reverse(action);
   }

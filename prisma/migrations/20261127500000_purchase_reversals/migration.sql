@@ -10,3 +10,10 @@ CREATE UNIQUE INDEX "purchases_provider_charge_ref_key" ON "purchases"("provider
 
 -- Never more taken back than the purchase granted.
 ALTER TABLE "purchases" ADD CONSTRAINT "purchases_reversed_credits_check" CHECK ("reversed_credits" >= 0 AND "reversed_credits" <= "credits");
+
+-- Stripe's refund and dispute events: `reversed` (credits taken back), `ignored_not_granted` (the
+-- purchase never granted any: our own saga refunded it, or it failed).
+ALTER TABLE "payment_webhook_events" DROP CONSTRAINT "payment_webhook_events_outcome";
+ALTER TABLE "payment_webhook_events" ADD CONSTRAINT "payment_webhook_events_outcome" CHECK (
+  "outcome" IN ('signalled', 'ignored_unknown_purchase', 'ignored_mismatch', 'ignored_type', 'ignored_closed_purchase', 'reversed', 'ignored_not_granted')
+);
