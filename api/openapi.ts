@@ -91,6 +91,10 @@ const creditPackageView = z.object({
   credits: z.number().int(),
   priceCents: z.number().int().meta({ description: 'Price in minor units (cents)' }),
   currency: z.string().meta({ example: 'USD' }),
+  bonusCredits: z.number().int().meta({ description: 'Free credits on top, granted as their own lot with the free credits\' expiry' }),
+  totalCredits: z.number().int(),
+  pricePerCreditMillicents: z.number().int().meta({ description: 'Price per credit, bonus included, in hundredths of a cent' }),
+  savingPercent: z.number().int().meta({ description: 'Cheaper per credit than the smallest package by this many percent' }),
 });
 
 const purchaseView = z.object({
@@ -98,6 +102,7 @@ const purchaseView = z.object({
   status: z.enum(['pending', 'paid', 'fulfilled', 'failed', 'expired', 'refunded']),
   packageId: z.string(),
   credits: z.number().int(),
+  bonusCredits: z.number().int(),
   priceCents: z.number().int(),
   currency: z.string(),
   paymentIntentId: z.string().nullable(),

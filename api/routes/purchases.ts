@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../platform/errors';
-import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/credit-packages';
+import { CREDIT_PACKAGE_IDS, creditPackageOffers } from '../../domain/purchases/credit-packages';
 import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
 import { parseOrThrow } from '../http/validation';
@@ -36,7 +36,7 @@ export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'W
   const router = Router();
 
   router.get('/credit-packages', (_req, res) => {
-    res.json({ items: CREDIT_PACKAGES });
+    res.json({ items: creditPackageOffers() });
   });
 
   router.post('/credits/purchases', async (req, res) => {

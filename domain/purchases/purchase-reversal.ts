@@ -32,8 +32,8 @@ export interface ReversalOutcome {
  * provider's dashboard, a dispute): the credits it stands for are taken back from that purchase's
  * own lots, as far as they are unspent, in one `adjustment` entry with the lots it drew on. Credits
  * already spent, or held by a running generation, stay where they are; the entry's metadata says
- * how many could not be taken, for the operator. Bonus lots of the purchase (a later feature) are
- * drawn first, the soonest-expiring first otherwise.
+ * how many could not be taken, for the operator. The purchase's bonus lot is drawn first (a
+ * refunded purchase takes back its bonus first), the soonest-expiring first otherwise.
  */
 export async function reversePurchaseCredits(tx: LedgerTx, request: ReversalRequest): Promise<ReversalOutcome> {
   const idempotencyKey = `purchase-reversal:${request.eventId}`;
@@ -68,8 +68,9 @@ export async function reversePurchaseCredits(tx: LedgerTx, request: ReversalRequ
 }
 
 /** The credits `returnedCents` stand for, rounded up (a partial refund never leaves a fraction behind), at most all of them. */
-function creditsFor(purchase: Pick<Purchase, 'credits' | 'priceCents'>, returnedCents: number): number {
-  return Math.min(purchase.credits, Math.ceil((purchase.credits * Math.max(0, returnedCents)) / purchase.priceCents));
+function creditsFor(purchase: Pick<Purchase, 'credits' | 'bonusCredits' | 'priceCents'>, returnedCents: number): number {
+  const granted = purchase.credits + purchase.bonusCredits;
+  return Math.min(granted, Math.ceil((granted * Math.max(0, returnedCents)) / purchase.priceCents));
 }
 
 async function drawPurchaseLots(tx: LedgerTx, accountId: string, purchaseId: string, credits: number): Promise<Array<{ lotId: string; credits: number }>> {

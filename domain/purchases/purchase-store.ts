@@ -63,6 +63,7 @@ export interface PurchaseView {
   status: PurchaseStatus;
   packageId: string;
   credits: number;
+  bonusCredits: number;
   priceCents: number;
   currency: string;
   paymentIntentId: string | null;
@@ -80,6 +81,7 @@ export function purchaseView(purchase: Purchase): PurchaseView {
     status: purchase.status,
     packageId: purchase.packageId,
     credits: purchase.credits,
+    bonusCredits: purchase.bonusCredits,
     priceCents: purchase.priceCents,
     currency: purchase.currency,
     paymentIntentId: purchase.providerPaymentId,

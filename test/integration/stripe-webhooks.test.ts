@@ -137,6 +137,29 @@ it('takes back only what is unspent, and says how much was already spent', async
   expect(await verifyLedger(harness.prisma)).toEqual([]);
 });
 
+it('grants a bundle’s bonus as its own free lot, and a refund takes the bonus back first', async () => {
+  const { userId, auth } = await newUser();
+  const before = await balanceOf(auth);
+  const created = await request(harness.app).post('/credits/purchases').set('Authorization', auth).set('Idempotency-Key', randomUUID()).send({ packageId: 'plus', returnUrls: RETURN_URLS }).expect(201);
+  expect(created.body).toMatchObject({ packageId: 'plus', credits: 500, bonusCredits: 250, priceCents: 2499 });
+  const paid = session(created.body, { amount_total: 2499 });
+  await deliver(stripeEvent('checkout.session.completed', paid)).expect(200);
+  const done = await purchaseOf(auth, created.body.id, (status) => status === 'fulfilled');
+  expect(await balanceOf(auth)).toBe(before + 750);
+  const lots = await harness.prisma.creditLot.findMany({ where: { account: { userId }, relatedId: created.body.id }, orderBy: { grantedCredits: 'asc' } });
+  const paidAt = new Date(done.completedAt).getTime();
+  expect(lots.map((lot) => [lot.source, lot.grantedCredits])).toEqual([['promotion', 250], ['purchase', 500]]);
+  expect(Math.round((lots[0]!.expiresAt!.getTime() - paidAt) / 86_400_000)).toBe(90);
+  expect(Math.round((lots[1]!.expiresAt!.getTime() - paidAt) / 86_400_000)).toBe(365);
+
+  // 1,000 of 2,499 cents back: ceil(750 * 1000 / 2499) = 301 credits, the bonus's 250 first.
+  const refunded = stripeEvent('charge.refunded', { id: 'ch_3', object: 'charge', payment_intent: paid.payment_intent, amount: 2499, amount_refunded: 1000, currency: 'usd' });
+  expect((await deliver(refunded).expect(200)).body.reversal).toEqual({ requestedCredits: 301, takenCredits: 301 });
+  const after = await harness.prisma.creditLot.findMany({ where: { id: { in: lots.map((lot) => lot.id) } }, orderBy: { grantedCredits: 'asc' } });
+  expect(after.map((lot) => lot.remainingCredits)).toEqual([0, 449]);
+  expect(await verifyLedger(harness.prisma)).toEqual([]);
+});
+
 it('ends the purchase when the Checkout Session expires', async () => {
   const { auth } = await newUser();
   const purchase = await buyStarter(auth);
