@@ -27,6 +27,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { StripeWebhookService } from '../orchestration/stripe-webhook-service';
 import { createStripeClient } from '../integrations/payments/stripe-payment-provider';
 import { purchaseRoutes } from './routes/purchases';
+import { promoCodeRoutes } from './routes/promo-codes';
 import { PurchaseService } from '../orchestration/purchase-service';
 import { CreditEventHub } from './events/credit-event-hub';
 import { stripApiPrefix } from './middleware/api-prefix';
@@ -114,6 +115,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
+  app.use(promoCodeRoutes({ prisma, clock }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 

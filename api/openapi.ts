@@ -8,6 +8,7 @@ import { cancelGenerationBody, createGenerationBody, generationQuoteQuery } from
 import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
+import { createPromoCodeBody } from './routes/promo-codes';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
@@ -105,6 +106,8 @@ const purchaseView = z.object({
   bonusCredits: z.number().int(),
   priceCents: z.number().int(),
   currency: z.string(),
+  promoCode: z.string().nullable(),
+  discountCents: z.number().int().meta({ description: 'What the promo code took off the package price; priceCents is what is charged' }),
   paymentIntentId: z.string().nullable(),
   checkoutUrl: z.string().nullable().meta({ description: 'Where the buyer pays; null until the provider has created the payment intent' }),
   failureReason: z.string().nullable(),
@@ -191,7 +194,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: {
       201: json(purchaseView, 'Created: pay at checkoutUrl'),
       200: json(purchaseView, 'Replayed Idempotency-Key: the purchase it made'),
-      ...errors(400, 401, 409, 422, 503),
+      ...errors(400, 401, 404, 409, 422, 503),
     },
   },
   { method: 'get', path: '/credits/purchases/{id}', summary: "A purchase and its status (the buyer's own only)", auth: 'user', request: { params: purchaseParams }, responses: { 200: json(purchaseView, 'The purchase'), ...errors(400, 401, 404) } },
@@ -205,6 +208,11 @@ export const ROUTE_SPECS: RouteSpec[] = [
       200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
       ...errors(400, 401, 413, 503),
     },
+  },
+  {
+    method: 'post', path: '/admin/promo-codes', summary: 'Create a promo code: percent or fixed discount, or extra credits; a validity window, a total limit, once per user (admin)', auth: 'admin',
+    request: { body: { content: { 'application/json': { schema: createPromoCodeBody } } } },
+    responses: { 201: json(anyObject, 'The promo code'), ...errors(400, 401, 403, 409) },
   },
   {
     method: 'post', path: '/webhooks/stripe', summary: "Stripe's events (PAYMENT_PROVIDER=stripe; 503 otherwise); authenticated by the Stripe-Signature header, verified by the Stripe SDK over the raw body, not a bearer token", auth: 'none',

@@ -43,7 +43,7 @@ export interface PurchaseServiceDeps {
 export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }): Promise<{ purchase: PurchaseView; created: boolean }> {
+  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }, promoCode?: string): Promise<{ purchase: PurchaseView; created: boolean }> {
     if (!this.deps.config.PAYMENT_PROVIDER_URL && this.deps.config.PAYMENT_PROVIDER !== 'stripe') {
       throw new ServiceUnavailableError('Purchases are unavailable: no payment provider is configured (PAYMENT_PROVIDER_URL)');
     }
@@ -55,7 +55,8 @@ export class PurchaseService {
         creditPackage: creditPackage(packageId),
         idempotencyKey,
         // Without return URLs the hash is the one purchases made before they existed had.
-        requestHash: createHash('sha256').update(JSON.stringify(returnUrls ? { packageId, returnUrls } : { packageId })).digest('hex'),
+        requestHash: createHash('sha256').update(JSON.stringify({ packageId, ...(returnUrls ? { returnUrls } : {}), ...(promoCode ? { promoCode } : {}) })).digest('hex'),
+        promoCode,
         returnUrls: returnUrls && { success: withPurchaseId(returnUrls.success, purchaseId), cancel: withPurchaseId(returnUrls.cancel, purchaseId) },
         workflowId: purchaseWorkflowId(purchaseId),
         maxBalanceCredits: this.deps.config.MAX_BALANCE,

@@ -2,6 +2,7 @@ import { BalanceCapExceededError, IdempotencyKeyReusedError, PurchaseStateConfli
 import type { Purchase } from '../../generated/prisma/client';
 import type { CreditPackage } from './credit-packages';
 import { movePurchase } from './purchase-store';
+import { applyPromoCode, recordRedemption } from './promo-codes';
 import { lockAccountByUserId, type LockedAccount } from '../ledger/account-lock';
 import { balanceCapOf } from '../ledger/balance-cap';
 import { expireDueLots } from '../ledger/expire-lots';
@@ -20,6 +21,8 @@ export interface PurchaseAdmission {
   at: Date;
   // Where the provider's checkout sends the buyer back, this purchase's id already in them.
   returnUrls?: { success: string; cancel: string };
+  // A promo code the buyer typed: applied under its row lock, or the purchase is refused.
+  promoCode?: string;
 }
 
 /**
@@ -41,7 +44,10 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
   const inFlight = await tx.purchase.aggregate({ where: { userId: request.userId, status: { in: ['pending', 'paid'] } }, _sum: { credits: true, bonusCredits: true } });
   const pendingPurchaseCredits = (inFlight._sum.credits ?? 0) + (inFlight._sum.bonusCredits ?? 0);
   const cap = balanceCapOf(account, request.maxBalanceCredits);
-  const { credits, bonusCredits, priceCents, currency, id: packageId } = request.creditPackage;
+  const { credits, currency, id: packageId } = request.creditPackage;
+  const promo = request.promoCode ? await applyPromoCode(tx, { code: request.promoCode, userId: request.userId, listPriceCents: request.creditPackage.priceCents, at: request.at }) : null;
+  const bonusCredits = request.creditPackage.bonusCredits + (promo?.extraCredits ?? 0);
+  const priceCents = promo?.priceCents ?? request.creditPackage.priceCents;
   if (account.balanceCredits + pendingPurchaseCredits + credits + bonusCredits > cap) {
     throw new BalanceCapExceededError(request.userId, cap, account.balanceCredits, credits + bonusCredits).withPendingPurchases(pendingPurchaseCredits);
   }
@@ -59,9 +65,12 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
       workflowId: request.workflowId,
       successUrl: request.returnUrls?.success ?? null,
       cancelUrl: request.returnUrls?.cancel ?? null,
+      promoCode: promo?.code ?? null,
+      discountCents: promo?.discountCents ?? 0,
       createdAt: request.at,
     },
   });
+  if (promo) await recordRedemption(tx, promo, request.userId, purchase.id, request.at);
   return { purchase, created: true };
 }
 

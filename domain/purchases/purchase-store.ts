@@ -2,6 +2,7 @@ import { PurchaseStateConflictError } from '../../platform/errors';
 import type { Prisma, PrismaClient, Purchase } from '../../generated/prisma/client';
 import type { PurchaseStatus } from '../../generated/prisma/enums';
 import type { LedgerTx } from '../ledger/transaction';
+import { releaseRedemption } from './promo-codes';
 
 /**
  * The purchase row's state machine (prisma/schema.prisma, PurchaseStatus): every status change goes
@@ -25,6 +26,8 @@ export type PurchaseTransition =
 
 export async function movePurchase(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<{ movedNow: boolean }> {
   const moved = await db.purchase.updateMany({ where: { id: purchaseId, status: { in: ALLOWED_FROM[transition.to] } }, data: transitionData(transition) });
+  // A purchase that did not go through gives its promo code's redemption back (idempotent).
+  if (transition.to === 'failed' || transition.to === 'expired' || transition.to === 'refunded') await releaseRedemption(db, purchaseId);
   if (moved.count === 1) return { movedNow: true };
   const current = await db.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { status: true } });
   if (current.status === transition.to) return { movedNow: false };
@@ -66,6 +69,9 @@ export interface PurchaseView {
   bonusCredits: number;
   priceCents: number;
   currency: string;
+  // The promo code applied, and what it took off the package's price (priceCents is charged).
+  promoCode: string | null;
+  discountCents: number;
   paymentIntentId: string | null;
   checkoutUrl: string | null;
   failureReason: string | null;
@@ -84,6 +90,8 @@ export function purchaseView(purchase: Purchase): PurchaseView {
     bonusCredits: purchase.bonusCredits,
     priceCents: purchase.priceCents,
     currency: purchase.currency,
+    promoCode: purchase.promoCode,
+    discountCents: purchase.discountCents,
     paymentIntentId: purchase.providerPaymentId,
     checkoutUrl: purchase.checkoutUrl,
     failureReason: purchase.failureReason,
