@@ -80,7 +80,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
   // Before the JSON parser: the webhook's signature covers the raw body.
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
-  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
+  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
@@ -132,9 +132,9 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
 }
 
 /** Stripe's webhook receiver when Stripe is the provider; null otherwise (the route answers 503). */
-function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, logWarning?: (message: string, context: Record<string, unknown>) => void) {
+function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning?: (message: string, context: Record<string, unknown>) => void) {
   const { config } = deps;
   if (config.PAYMENT_PROVIDER !== 'stripe' || !config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) return null;
   const client = createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: 10_000 });
-  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, stripe: client, clock: deps.clock, logWarning }) };
+  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, stripe: client, clock: deps.clock, metrics, logWarning }) };
 }

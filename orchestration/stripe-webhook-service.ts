@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { PrismaClient, Purchase } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
+import type { CreditsMetrics } from '../platform/metrics';
 import { ServiceUnavailableError } from '../platform/errors';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { findWebhookEvent, recordWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
@@ -25,6 +26,7 @@ export interface StripeWebhookServiceDeps {
   // told us yet (events arrive in any order).
   stripe: Stripe;
   clock: Clock;
+  metrics?: CreditsMetrics;
   logWarning?: (message: string, context: Record<string, unknown>) => void;
 }
 
@@ -73,6 +75,7 @@ export class StripeWebhookService {
         reversePurchaseCredits(tx, { purchaseId: purchase.id, kind: action.reversal, returnedCents: action.returnedCents, eventId: action.eventId, actor: 'provider:stripe', at: this.deps.clock.now() }),
       );
       outcome = 'reversed';
+      if (reversal.applied) this.deps.metrics?.purchases.inc({ outcome: action.reversal === 'dispute' ? 'disputed' : 'reversed' });
     }
     await this.record(action.eventId, action.type, action.chargeRef, purchase?.id ?? null, outcome, payload);
     if (outcome !== 'reversed') this.deps.logWarning?.('stripe event not applied', { eventId: action.eventId, type: action.type, outcome });
