@@ -28,6 +28,7 @@ import { StripeWebhookService } from '../orchestration/stripe-webhook-service';
 import { createStripeClient } from '../integrations/payments/stripe-payment-provider';
 import { purchaseRoutes } from './routes/purchases';
 import { promoCodeRoutes } from './routes/promo-codes';
+import { purchaseAttentionRoutes } from './routes/purchase-attention';
 import { PurchaseService } from '../orchestration/purchase-service';
 import { CreditEventHub } from './events/credit-event-hub';
 import { stripApiPrefix } from './middleware/api-prefix';
@@ -116,6 +117,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
   app.use(promoCodeRoutes({ prisma, clock }));
+  app.use(purchaseAttentionRoutes({ prisma, clock }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
 

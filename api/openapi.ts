@@ -9,6 +9,7 @@ import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
 import { createPromoCodeBody } from './routes/promo-codes';
+import { attentionEventParams, attentionPurchaseParams, attentionResolveBody, purchaseAttentionQuery } from './routes/purchase-attention';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
@@ -208,6 +209,17 @@ export const ROUTE_SPECS: RouteSpec[] = [
       200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
       ...errors(400, 401, 413, 503),
     },
+  },
+  { method: 'get', path: '/admin/purchases', summary: 'Purchases needing attention: paid but neither granted nor refunded, disputed, and provider events that matched no purchase (admin)', auth: 'admin', request: { query: purchaseAttentionQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
+  {
+    method: 'post', path: '/admin/purchases/{id}/resolve', summary: 'Mark a purchase needing attention resolved, with a reason (admin, audited)', auth: 'admin',
+    request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: 'post', path: '/admin/payment-events/{eventId}/resolve', summary: 'Mark an unmatched payment event resolved, with a reason (admin, audited)', auth: 'admin',
+    request: { params: attentionEventParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
   },
   {
     method: 'post', path: '/admin/promo-codes', summary: 'Create a promo code: percent or fixed discount, or extra credits; a validity window, a total limit, once per user (admin)', auth: 'admin',
