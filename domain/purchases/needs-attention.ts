@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client';
+import type { PrismaClient, Purchase } from '../../generated/prisma/client';
 
 /**
  * What an operator must look at in purchases: money taken and no credits granted (a purchase left
@@ -29,28 +29,8 @@ export async function purchasesNeedingAttention(prisma: PrismaClient, options: {
     prisma.paymentWebhookEvent.findMany({ where: { outcome: { in: UNMATCHED_OUTCOMES }, resolvedAt: null }, orderBy: { receivedAt: 'asc' }, take: options.limit }),
   ]);
   const items: AttentionItem[] = [
-    ...stuck.map((purchase) => ({
-      kind: 'stuck_paid' as const,
-      purchaseId: purchase.id,
-      eventId: null,
-      userId: purchase.userId,
-      status: purchase.status,
-      priceCents: purchase.priceCents,
-      currency: purchase.currency,
-      detail: 'Paid but neither granted nor refunded: refund it at the provider, or grant it',
-      since: purchase.paidAt!.toISOString(),
-    })),
-    ...disputed.map((purchase) => ({
-      kind: 'disputed' as const,
-      purchaseId: purchase.id,
-      eventId: null,
-      userId: purchase.userId,
-      status: purchase.status,
-      priceCents: purchase.priceCents,
-      currency: purchase.currency,
-      detail: `Disputed; ${purchase.reversedCredits} credits taken back`,
-      since: purchase.disputedAt!.toISOString(),
-    })),
+    ...stuck.map((purchase) => purchaseItem('stuck_paid', purchase, 'Paid but neither granted nor refunded: refund it at the provider, or grant it', purchase.paidAt!)),
+    ...disputed.map((purchase) => purchaseItem('disputed', purchase, `Disputed; ${purchase.reversedCredits} credits taken back`, purchase.disputedAt!)),
     ...unmatched.map((event) => ({
       kind: 'unmatched_webhook' as const,
       purchaseId: event.purchaseId,
@@ -64,6 +44,10 @@ export async function purchasesNeedingAttention(prisma: PrismaClient, options: {
     })),
   ];
   return items.sort((a, b) => a.since.localeCompare(b.since)).slice(0, options.limit);
+}
+
+function purchaseItem(kind: AttentionKind, purchase: Purchase, detail: string, since: Date): AttentionItem {
+  return { kind, purchaseId: purchase.id, eventId: null, userId: purchase.userId, status: purchase.status, priceCents: purchase.priceCents, currency: purchase.currency, detail, since: since.toISOString() };
 }
 
 /** Answers false when there is no such purchase or it was already resolved. */
