@@ -26,12 +26,22 @@ export type PurchaseTransition =
 
 export async function movePurchase(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<{ movedNow: boolean }> {
   const moved = await db.purchase.updateMany({ where: { id: purchaseId, status: { in: ALLOWED_FROM[transition.to] } }, data: transitionData(transition) });
-  // A purchase that did not go through gives its promo code's redemption back (idempotent).
-  if (transition.to === 'failed' || transition.to === 'expired' || transition.to === 'refunded') await releaseRedemption(db, purchaseId);
-  if (moved.count === 1) return { movedNow: true };
+  if (moved.count === 1) {
+    await releasePromoCodeIfUnsuccessful(db, purchaseId, transition);
+    return { movedNow: true };
+  }
   const current = await db.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { status: true } });
-  if (current.status === transition.to) return { movedNow: false };
+  if (current.status === transition.to) {
+    // A retry after a crash between the move and the release finishes the release.
+    await releasePromoCodeIfUnsuccessful(db, purchaseId, transition);
+    return { movedNow: false };
+  }
   throw new PurchaseStateConflictError(purchaseId, current.status, transition.to);
+}
+
+/** A purchase that did not go through gives its promo code's redemption back (idempotent). */
+async function releasePromoCodeIfUnsuccessful(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<void> {
+  if (transition.to === 'failed' || transition.to === 'expired' || transition.to === 'refunded') await releaseRedemption(db, purchaseId);
 }
 
 function transitionData(transition: PurchaseTransition): Prisma.PurchaseUpdateManyMutationInput {
