@@ -65,7 +65,10 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
         }),
       );
       // Counted after commit, and only by the attempt that granted, so retries count once.
-      if (outcome.kind === 'fulfilled' && outcome.grantedNowCredits > 0) deps.metrics?.credits.inc({ movement: 'granted' }, outcome.grantedNowCredits);
+      if (outcome.kind === 'fulfilled' && outcome.grantedNowCredits > 0) {
+        deps.metrics?.credits.inc({ movement: 'granted' }, outcome.grantedNowCredits);
+        await countPurchaseOutcome(deps, input.purchaseId, 'fulfilled');
+      }
       return outcome;
     },
 
@@ -76,17 +79,27 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
       const refund = await provider(() =>
         deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason: input.reason }, input.idempotencyKey),
       );
-      await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason: input.reason }));
+      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason: input.reason }));
+      if (movedNow) deps.metrics?.purchases.inc({ outcome: 'refunded' });
       return { refundId: refund.id };
     },
 
     async endPurchase(input: { purchaseId: string; status: 'failed' | 'expired'; reason: string }): Promise<void> {
-      await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: input.status, at: deps.clock.now(), reason: input.reason }));
+      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: input.status, at: deps.clock.now(), reason: input.reason }));
+      if (movedNow) deps.metrics?.purchases.inc({ outcome: input.status });
     },
   };
 }
 
 export type PurchaseActivities = ReturnType<typeof createPurchaseActivities>;
+
+/** Counted after commit by the attempt that made the change, so retries count once. */
+async function countPurchaseOutcome(deps: PurchaseActivityDependencies, purchaseId: string, outcome: 'fulfilled'): Promise<void> {
+  if (!deps.metrics) return;
+  const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { priceCents: true, currency: true } });
+  deps.metrics.purchases.inc({ outcome });
+  deps.metrics.purchaseRevenueCents.inc({ currency: purchase.currency }, purchase.priceCents);
+}
 
 /** Provider errors become typed ApplicationFailures: refused for good, or worth retrying. */
 async function provider<T>(call: () => Promise<T>): Promise<T> {

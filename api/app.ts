@@ -23,10 +23,15 @@ import { notificationRoutes } from './routes/notifications';
 import { referralRoutes } from './routes/referrals';
 import { healthRoutes } from './routes/health';
 import { paymentWebhookRoutes } from './routes/payment-webhooks';
+import { stripeWebhookRoutes } from './routes/stripe-webhooks';
+import { StripeWebhookService } from '../orchestration/stripe-webhook-service';
+import { createStripeClient } from '../integrations/payments/stripe-payment-provider';
 import { purchaseRoutes } from './routes/purchases';
 import { achievementRoutes } from './routes/achievements';
 import { recordActivityDays } from './middleware/activity-days';
 import { recordUserActivityDay } from '../domain/bonuses/daily-bonus';
+import { promoCodeRoutes } from './routes/promo-codes';
+import { purchaseAttentionRoutes } from './routes/purchase-attention';
 import { PurchaseService } from '../orchestration/purchase-service';
 import { CreditEventHub } from './events/credit-event-hub';
 import { stripApiPrefix } from './middleware/api-prefix';
@@ -79,6 +84,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
   // Before the JSON parser: the webhook's signature covers the raw body.
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
+  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
@@ -116,6 +122,8 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
+  app.use(promoCodeRoutes({ prisma, clock }));
+  app.use(purchaseAttentionRoutes({ prisma, clock }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(achievementRoutes({ prisma }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
@@ -130,4 +138,12 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
       await hub.close();
     },
   };
+}
+
+/** Stripe's webhook receiver when Stripe is the provider; null otherwise (the route answers 503). */
+function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning?: (message: string, context: Record<string, unknown>) => void) {
+  const { config } = deps;
+  if (config.PAYMENT_PROVIDER !== 'stripe' || !config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) return null;
+  const client = createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: 10_000 });
+  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, stripe: client, clock: deps.clock, metrics, logWarning }) };
 }

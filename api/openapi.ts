@@ -11,6 +11,8 @@ import { cancelGenerationBody, createGenerationBody, generationIdParams, generat
 import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
+import { createPromoCodeBody } from './routes/promo-codes';
+import { attentionEventParams, attentionPurchaseParams, attentionResolveBody, purchaseAttentionQuery } from './routes/purchase-attention';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
 import { createTransferBody } from './routes/transfers';
@@ -94,6 +96,10 @@ const creditPackageView = z.object({
   credits: z.number().int(),
   priceCents: z.number().int().meta({ description: 'Price in minor units (cents)' }),
   currency: z.string().meta({ example: 'USD' }),
+  bonusCredits: z.number().int().meta({ description: 'Free credits on top, granted as their own lot with the free credits\' expiry' }),
+  totalCredits: z.number().int(),
+  pricePerCreditMillicents: z.number().int().meta({ description: 'Price per credit, bonus included, in hundredths of a cent' }),
+  savingPercent: z.number().int().meta({ description: 'Cheaper per credit than the smallest package by this many percent' }),
 });
 
 const purchaseView = z.object({
@@ -101,8 +107,11 @@ const purchaseView = z.object({
   status: z.enum(['pending', 'paid', 'fulfilled', 'failed', 'expired', 'refunded']),
   packageId: z.string(),
   credits: z.number().int(),
+  bonusCredits: z.number().int(),
   priceCents: z.number().int(),
   currency: z.string(),
+  promoCode: z.string().nullable(),
+  discountCents: z.number().int().meta({ description: 'What the promo code took off the package price; priceCents is what is charged' }),
   paymentIntentId: z.string().nullable(),
   checkoutUrl: z.string().nullable().meta({ description: 'Where the buyer pays; null until the provider has created the payment intent' }),
   failureReason: z.string().nullable(),
@@ -260,7 +269,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: {
       201: json(purchaseView, 'Created: pay at checkoutUrl'),
       200: json(purchaseView, 'Replayed Idempotency-Key: the purchase it made'),
-      ...errors(400, 401, 409, 422, 503),
+      ...errors(400, 401, 404, 409, 422, 503),
     },
   },
   { method: 'get', path: '/credits/purchases/{id}', summary: "A purchase and its status (the buyer's own only)", auth: 'user', request: { params: purchaseParams }, responses: { 200: json(purchaseView, 'The purchase'), ...errors(400, 401, 404) } },
@@ -272,6 +281,33 @@ export const ROUTE_SPECS: RouteSpec[] = [
     },
     responses: {
       200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
+      ...errors(400, 401, 413, 503),
+    },
+  },
+  { method: 'get', path: '/admin/purchases', summary: 'Purchases needing attention: paid but neither granted nor refunded, disputed, and provider events that matched no purchase (admin)', auth: 'admin', request: { query: purchaseAttentionQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
+  {
+    method: 'post', path: '/admin/purchases/{id}/resolve', summary: 'Mark a purchase needing attention resolved, with a reason (admin, audited)', auth: 'admin',
+    request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: 'post', path: '/admin/payment-events/{eventId}/resolve', summary: 'Mark an unmatched payment event resolved, with a reason (admin, audited)', auth: 'admin',
+    request: { params: attentionEventParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: 'post', path: '/admin/promo-codes', summary: 'Create a promo code: percent or fixed discount, or extra credits; a validity window, a total limit, once per user (admin)', auth: 'admin',
+    request: { body: { content: { 'application/json': { schema: createPromoCodeBody } } } },
+    responses: { 201: json(anyObject, 'The promo code'), ...errors(400, 401, 403, 409) },
+  },
+  {
+    method: 'post', path: '/webhooks/stripe', summary: "Stripe's events (PAYMENT_PROVIDER=stripe; 503 otherwise); authenticated by the Stripe-Signature header, verified by the Stripe SDK over the raw body, not a bearer token", auth: 'none',
+    request: {
+      headers: z.object({ 'stripe-signature': z.string().meta({ example: 't=1700000000,v1=5257a869...' }) }),
+      body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string(), data: z.object({ object: anyObject }) }).meta({ description: 'A Stripe Event' }) } } },
+    },
+    responses: {
+      200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string(), reversal: z.object({ requestedCredits: z.number().int(), takenCredits: z.number().int() }).optional() }), 'Received: passed to the purchase saga, credits taken back after a refund or dispute, or recorded'),
       ...errors(400, 401, 413, 503),
     },
   },

@@ -26,7 +26,7 @@ import { startOrFindSaga } from './start-saga';
 const INTENT_WAIT_MS = 10_000;
 // A delivery that claimed a webhook event and then died leaves the claim; after this long another
 // delivery may take it over. Far above how long signalling takes, well below the provider's retries.
-const WEBHOOK_CLAIM_LEASE_MS = 60_000;
+export const WEBHOOK_CLAIM_LEASE_MS = 60_000;
 
 export type WebhookOutcome = 'signalled' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_type' | 'ignored_closed_purchase';
 
@@ -34,7 +34,7 @@ export interface PurchaseServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
   clock: Clock;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'> & Partial<Pick<Config, 'PAYMENT_PROVIDER'>>;
   logWarning?: (message: string, context: Record<string, unknown>) => void;
 }
 
@@ -46,8 +46,8 @@ export interface PurchaseServiceDeps {
 export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }): Promise<{ purchase: PurchaseView; created: boolean }> {
-    if (!this.deps.config.PAYMENT_PROVIDER_URL) {
+  async start(userId: string, packageId: CreditPackageId, idempotencyKey: string, returnUrls?: { success: string; cancel: string }, promoCode?: string): Promise<{ purchase: PurchaseView; created: boolean }> {
+    if (!this.deps.config.PAYMENT_PROVIDER_URL && this.deps.config.PAYMENT_PROVIDER !== 'stripe') {
       throw new ServiceUnavailableError('Purchases are unavailable: no payment provider is configured (PAYMENT_PROVIDER_URL)');
     }
     const purchaseId = randomUUID();
@@ -58,7 +58,8 @@ export class PurchaseService {
         creditPackage: creditPackage(packageId),
         idempotencyKey,
         // Without return URLs the hash is the one purchases made before they existed had.
-        requestHash: createHash('sha256').update(JSON.stringify(returnUrls ? { packageId, returnUrls } : { packageId })).digest('hex'),
+        requestHash: createHash('sha256').update(JSON.stringify({ packageId, ...(returnUrls ? { returnUrls } : {}), ...(promoCode ? { promoCode } : {}) })).digest('hex'),
+        promoCode,
         returnUrls: returnUrls && { success: withPurchaseId(returnUrls.success, purchaseId), cancel: withPurchaseId(returnUrls.cancel, purchaseId) },
         workflowId: purchaseWorkflowId(purchaseId),
         maxBalanceCredits: this.deps.config.MAX_BALANCE,

@@ -184,6 +184,14 @@ const configSchema = z
     // The HMAC-SHA256 key the provider signs its webhooks with (POST /webhooks/payments); the
     // fake provider signs with the same value.
     PAYMENT_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET)),
+    // Which provider takes the money: `fake` speaks our own JSON API at PAYMENT_PROVIDER_URL (the
+    // fake provider in dev and tests); `stripe` uses Stripe Checkout through the official SDK.
+    PAYMENT_PROVIDER: z.enum(['fake', 'stripe']).default('fake'),
+    STRIPE_SECRET_KEY: unsetIfEmpty(z.string().min(1).optional()),
+    // The endpoint's signing secret (whsec_...) that POST /webhooks/stripe verifies events with.
+    STRIPE_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(1).optional()),
+    // Stripe's API base, only to point the SDK at stripe-mock in tests; unset means api.stripe.com.
+    STRIPE_API_URL: unsetIfEmpty(z.string().url().optional()),
     // How long a purchase waits for its payment; then the intent is cancelled and it ends expired.
     PURCHASE_PAYMENT_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
 
@@ -215,6 +223,12 @@ const configSchema = z
     }
     if (env.WORKER_CRASH_AFTER_ACTIVITY && !env.WORKER_CRASH_MARKER_DIR) {
       ctx.addIssue({ code: 'custom', path: ['WORKER_CRASH_MARKER_DIR'], message: 'is required with WORKER_CRASH_AFTER_ACTIVITY' });
+    }
+    if (env.PAYMENT_PROVIDER === 'stripe' && !env.STRIPE_SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: 'is required when PAYMENT_PROVIDER=stripe' });
+    }
+    if (env.PAYMENT_PROVIDER === 'stripe' && !env.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when PAYMENT_PROVIDER=stripe' });
     }
     if (env.GENERATOR === 'openai' && !env.OPENAI_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'is required when GENERATOR=openai' });

@@ -30,7 +30,12 @@ export type CreditsErrorCode =
   | 'REFERRAL_ALREADY_REDEEMED'
   | 'REFERRAL_CLAIM_WINDOW_CLOSED'
   | 'REFERRAL_MUTUAL'
-  | 'PURCHASE_STATE_CONFLICT';
+  | 'PURCHASE_STATE_CONFLICT'
+  | 'PROMO_CODE_NOT_FOUND'
+  | 'PROMO_CODE_NOT_YET_VALID'
+  | 'PROMO_CODE_EXPIRED'
+  | 'PROMO_CODE_USED_UP'
+  | 'PROMO_CODE_ALREADY_USED';
 
 export class CreditsError extends Error {
   constructor(
@@ -212,5 +217,14 @@ export class ReferralClaimWindowClosedError extends CreditsError {
 export class PurchaseStateConflictError extends CreditsError {
   constructor(purchaseId: string, status: string, attempted: string) {
     super('PURCHASE_STATE_CONFLICT', `Purchase ${purchaseId} is ${status}; it cannot become ${attempted}`, { purchaseId, status, attempted });
+  }
+}
+
+export type PromoCodeRefusal = 'PROMO_CODE_NOT_FOUND' | 'PROMO_CODE_NOT_YET_VALID' | 'PROMO_CODE_EXPIRED' | 'PROMO_CODE_USED_UP' | 'PROMO_CODE_ALREADY_USED';
+
+/** A promo code that cannot be applied to this purchase; the code says why. */
+export class PromoCodeRefusedError extends CreditsError {
+  constructor(code: PromoCodeRefusal, promoCode: string, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, { promoCode, ...details });
   }
 }

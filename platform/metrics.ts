@@ -13,6 +13,11 @@ export interface CreditsMetrics {
   ledgerOperationDuration: Histogram<'operation'>;
   generatorErrors: Counter<'code'>;
   credits: Counter<'movement'>;
+  // Purchases by how they ended (fulfilled, refunded, failed, expired) and later reversals
+  // (reversed: money returned at the provider; disputed).
+  purchases: Counter<'outcome'>;
+  // Money taken for fulfilled purchases, in minor units, by ISO currency (a bounded set).
+  purchaseRevenueCents: Counter<'currency'>;
 }
 
 export function createMetrics(component: 'api' | 'worker'): CreditsMetrics {
@@ -38,6 +43,8 @@ export function createMetrics(component: 'api' | 'worker'): CreditsMetrics {
       registers: [registry],
     }),
     generatorErrors: new Counter({ name: 'credits_generator_errors_total', help: 'Generator failures by kind', labelNames: ['code'], registers: [registry] }),
+    purchases: new Counter({ name: 'credits_purchases_total', help: 'Purchases by outcome: fulfilled, refunded, failed, expired, reversed, disputed', labelNames: ['outcome'], registers: [registry] }),
+    purchaseRevenueCents: new Counter({ name: 'credits_purchase_revenue_cents_total', help: 'Revenue of fulfilled purchases in minor units (cents), by currency', labelNames: ['currency'], registers: [registry] }),
     credits: new Counter({ name: 'credits_movements_total', help: 'Credits moved, by movement: granted, spent, expired, refunded, transferred, removed', labelNames: ['movement'], registers: [registry] }),
   };
 }

@@ -12,7 +12,7 @@ const LEFTOVER_GRACE_MS = 5_000;
  * clean up after itself.
  */
 export default async function globalTeardown(): Promise<void> {
-  const services = (globalThis as Record<string, unknown>).__creditsTestServices as { postgres: Stoppable; temporal: Stoppable } | undefined;
+  const services = (globalThis as Record<string, unknown>).__creditsTestServices as { postgres: Stoppable; temporal: Stoppable; stripeMock?: Stoppable } | undefined;
   const runId = process.env.CREDITS_TEST_RUN_ID;
   const leftovers = runId ? await leftoverProcesses(runId) : [];
   for (const leftover of leftovers) {
@@ -22,7 +22,7 @@ export default async function globalTeardown(): Promise<void> {
       // Already gone.
     }
   }
-  if (services) await Promise.allSettled([services.temporal.stop(), services.postgres.stop()]);
+  if (services) await Promise.allSettled([services.temporal.stop(), services.postgres.stop(), services.stripeMock?.stop()]);
   if (leftovers.length > 0) {
     throw new Error(`The tests left ${leftovers.length} process(es) running (now killed):\n${leftovers.map((leftover) => `  ${leftover.pid} ${leftover.command}`).join('\n')}`);
   }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ValidationError } from '../../platform/errors';
 import { z } from 'zod';
-import { CREDIT_PACKAGE_IDS, CREDIT_PACKAGES } from '../../domain/purchases/credit-packages';
+import { CREDIT_PACKAGE_IDS, creditPackageOffers } from '../../domain/purchases/credit-packages';
 import { principalOf } from '../auth/authenticate';
 import type { PurchaseService } from '../../orchestration/purchase-service';
 import { invalidField, parseOrThrow } from '../http/validation';
@@ -16,6 +16,8 @@ export const createPurchaseBody = z
     packageId: z.enum(CREDIT_PACKAGE_IDS),
     // Where the provider's checkout sends the buyer back; `?purchase=<id>` is added to both.
     returnUrls: z.object({ success: returnUrl, cancel: returnUrl }).strict().optional(),
+    // Refused with PROMO_CODE_NOT_FOUND, _NOT_YET_VALID, _EXPIRED, _USED_UP or _ALREADY_USED.
+    promoCode: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
   })
   .strict();
 
@@ -37,7 +39,7 @@ export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'W
   const router = Router();
 
   router.get('/credit-packages', (_req, res) => {
-    res.json({ items: CREDIT_PACKAGES });
+    res.json({ items: creditPackageOffers() });
   });
 
   router.post('/credits/purchases', async (req, res) => {
@@ -47,7 +49,7 @@ export function purchaseRoutes(service: PurchaseService, config: Pick<Config, 'W
     if (!idempotencyKey) throw invalidField('headers', 'idempotency-key', 'send an Idempotency-Key header with every purchase');
     const ownOrigin = `${req.protocol}://${req.get('host') ?? ''}`;
     refuseForeignReturnUrls(body.returnUrls, new Set([ownOrigin, ...(config.WEB_APP_URL ? [new URL(config.WEB_APP_URL).origin] : []), ...config.CORS_ORIGINS]));
-    const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey, body.returnUrls);
+    const { purchase, created } = await service.start(principalOf(res).userId, body.packageId, idempotencyKey, body.returnUrls, body.promoCode);
     res.locals.workflowId = purchase.workflowId;
     res.status(created ? 201 : 200).location(`/credits/purchases/${purchase.id}`).json(purchase);
   });

@@ -8,7 +8,7 @@ import type { Prisma, PrismaClient } from '../../generated/prisma/client';
 export interface OperatorAction {
   actor: string;
   action: string;
-  targetType: 'saga' | 'campaign' | 'subscription' | 'account' | 'achievement';
+  targetType: 'saga' | 'campaign' | 'subscription' | 'account' | 'achievement' | 'purchase' | 'payment_event';
   targetId: string;
   reason: string;
   outcome: string;

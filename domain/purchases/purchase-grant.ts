@@ -2,7 +2,8 @@ import { BalanceCapExceededError, IdempotencyKeyReusedError, PurchaseStateConfli
 import type { Purchase } from '../../generated/prisma/client';
 import type { CreditPackage } from './credit-packages';
 import { movePurchase } from './purchase-store';
-import { lockAccountByUserId } from '../ledger/account-lock';
+import { applyPromoCode, recordRedemption } from './promo-codes';
+import { lockAccountByUserId, type LockedAccount } from '../ledger/account-lock';
 import { balanceCapOf } from '../ledger/balance-cap';
 import { expireDueLots } from '../ledger/expire-lots';
 import { grantLot } from '../ledger/grant';
@@ -20,6 +21,8 @@ export interface PurchaseAdmission {
   at: Date;
   // Where the provider's checkout sends the buyer back, this purchase's id already in them.
   returnUrls?: { success: string; cancel: string };
+  // A promo code the buyer typed: applied under its row lock, or the purchase is refused.
+  promoCode?: string;
 }
 
 /**
@@ -38,12 +41,15 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
   }
   // Credits past their expiry must not take room under the cap.
   await expireDueLots(tx, account, request.at, 'system:expiry');
-  const inFlight = await tx.purchase.aggregate({ where: { userId: request.userId, status: { in: ['pending', 'paid'] } }, _sum: { credits: true } });
-  const pendingPurchaseCredits = inFlight._sum.credits ?? 0;
+  const inFlight = await tx.purchase.aggregate({ where: { userId: request.userId, status: { in: ['pending', 'paid'] } }, _sum: { credits: true, bonusCredits: true } });
+  const pendingPurchaseCredits = (inFlight._sum.credits ?? 0) + (inFlight._sum.bonusCredits ?? 0);
   const cap = balanceCapOf(account, request.maxBalanceCredits);
-  const { credits, priceCents, currency, id: packageId } = request.creditPackage;
-  if (account.balanceCredits + pendingPurchaseCredits + credits > cap) {
-    throw new BalanceCapExceededError(request.userId, cap, account.balanceCredits, credits).withPendingPurchases(pendingPurchaseCredits);
+  const { credits, currency, id: packageId } = request.creditPackage;
+  const promo = request.promoCode ? await applyPromoCode(tx, { code: request.promoCode, userId: request.userId, listPriceCents: request.creditPackage.priceCents, at: request.at }) : null;
+  const bonusCredits = request.creditPackage.bonusCredits + (promo?.extraCredits ?? 0);
+  const priceCents = promo?.priceCents ?? request.creditPackage.priceCents;
+  if (account.balanceCredits + pendingPurchaseCredits + credits + bonusCredits > cap) {
+    throw new BalanceCapExceededError(request.userId, cap, account.balanceCredits, credits + bonusCredits).withPendingPurchases(pendingPurchaseCredits);
   }
   const purchase = await tx.purchase.create({
     data: {
@@ -51,6 +57,7 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
       userId: request.userId,
       packageId,
       credits,
+      bonusCredits,
       priceCents,
       currency,
       idempotencyKey: request.idempotencyKey,
@@ -58,9 +65,12 @@ export async function admitPurchase(tx: LedgerTx, request: PurchaseAdmission): P
       workflowId: request.workflowId,
       successUrl: request.returnUrls?.success ?? null,
       cancelUrl: request.returnUrls?.cancel ?? null,
+      promoCode: promo?.code ?? null,
+      discountCents: promo?.discountCents ?? 0,
       createdAt: request.at,
     },
   });
+  if (promo) await recordRedemption(tx, promo, request.userId, purchase.id, request.at);
   return { purchase, created: true };
 }
 
@@ -81,6 +91,11 @@ export async function fulfilPurchase(tx: LedgerTx, request: { purchaseId: string
   const account = await lockAccountByUserId(tx, purchase.userId);
   await expireDueLots(tx, account, request.at, 'system:expiry');
   try {
+    // The purchase and its bonus fit under the cap together, or neither is granted.
+    const cap = balanceCapOf(account, request.maxBalanceCredits);
+    if (purchase.bonusCredits > 0 && account.balanceCredits + purchase.credits + purchase.bonusCredits > cap) {
+      throw new BalanceCapExceededError(purchase.userId, cap, account.balanceCredits, purchase.credits + purchase.bonusCredits);
+    }
     const granted = await grantLot(tx, account, {
       source: 'purchase',
       credits: purchase.credits,
@@ -93,12 +108,29 @@ export async function fulfilPurchase(tx: LedgerTx, request: { purchaseId: string
       extraMetadata: { purchaseId: purchase.id, packageId: purchase.packageId, priceCents: purchase.priceCents, currency: purchase.currency, paymentIntentId: purchase.providerPaymentId },
       at: request.at,
     });
+    const bonus = purchase.bonusCredits > 0 ? await grantPurchaseBonus(tx, account, purchase, `${request.idempotencyKey}:bonus`, request.at) : 0;
     await movePurchase(tx, purchase.id, { to: 'fulfilled', at: request.at });
-    return { kind: 'fulfilled', grantedNowCredits: granted.kind === 'granted' ? granted.credits : 0 };
+    return { kind: 'fulfilled', grantedNowCredits: (granted.kind === 'granted' ? granted.credits : 0) + bonus };
   } catch (error) {
     // grantLot refuses before it writes anything, so the transaction has nothing to undo.
     if (!(error instanceof BalanceCapExceededError)) throw error;
     const details = error.details as { capCredits: number; balanceCredits: number; requestedCredits: number };
     return { kind: 'cap_refused', capCredits: details.capCredits, balanceCredits: details.balanceCredits, requestedCredits: details.requestedCredits };
   }
+}
+
+/** A package's bonus: its own lot of the free kind, with the free credits' expiry, tied to the purchase. */
+async function grantPurchaseBonus(tx: LedgerTx, account: LockedAccount, purchase: Purchase, idempotencyKey: string, at: Date): Promise<number> {
+  const granted = await grantLot(tx, account, {
+    source: 'promotion',
+    credits: purchase.bonusCredits,
+    expiresAt: defaultLotExpiry('promotion', at),
+    reason: `Bonus with the ${purchase.packageId} package`,
+    actor: `user:${purchase.userId}`,
+    idempotencyKey,
+    relatedId: purchase.id,
+    extraMetadata: { purchaseId: purchase.id, packageId: purchase.packageId, bonus: true },
+    at,
+  });
+  return granted.kind === 'granted' ? granted.credits : 0;
 }

@@ -2,6 +2,7 @@ import { PurchaseStateConflictError } from '../../platform/errors';
 import type { Prisma, PrismaClient, Purchase } from '../../generated/prisma/client';
 import type { PurchaseStatus } from '../../generated/prisma/enums';
 import type { LedgerTx } from '../ledger/transaction';
+import { releaseRedemption } from './promo-codes';
 
 /**
  * The purchase row's state machine (prisma/schema.prisma, PurchaseStatus): every status change goes
@@ -25,10 +26,22 @@ export type PurchaseTransition =
 
 export async function movePurchase(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<{ movedNow: boolean }> {
   const moved = await db.purchase.updateMany({ where: { id: purchaseId, status: { in: ALLOWED_FROM[transition.to] } }, data: transitionData(transition) });
-  if (moved.count === 1) return { movedNow: true };
+  if (moved.count === 1) {
+    await releasePromoCodeIfUnsuccessful(db, purchaseId, transition);
+    return { movedNow: true };
+  }
   const current = await db.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { status: true } });
-  if (current.status === transition.to) return { movedNow: false };
+  if (current.status === transition.to) {
+    // A retry after a crash between the move and the release finishes the release.
+    await releasePromoCodeIfUnsuccessful(db, purchaseId, transition);
+    return { movedNow: false };
+  }
   throw new PurchaseStateConflictError(purchaseId, current.status, transition.to);
+}
+
+/** A purchase that did not go through gives its promo code's redemption back (idempotent). */
+async function releasePromoCodeIfUnsuccessful(db: PrismaClient | LedgerTx, purchaseId: string, transition: PurchaseTransition): Promise<void> {
+  if (transition.to === 'failed' || transition.to === 'expired' || transition.to === 'refunded') await releaseRedemption(db, purchaseId);
 }
 
 function transitionData(transition: PurchaseTransition): Prisma.PurchaseUpdateManyMutationInput {
@@ -63,8 +76,12 @@ export interface PurchaseView {
   status: PurchaseStatus;
   packageId: string;
   credits: number;
+  bonusCredits: number;
   priceCents: number;
   currency: string;
+  // The promo code applied, and what it took off the package's price (priceCents is charged).
+  promoCode: string | null;
+  discountCents: number;
   paymentIntentId: string | null;
   checkoutUrl: string | null;
   failureReason: string | null;
@@ -80,8 +97,11 @@ export function purchaseView(purchase: Purchase): PurchaseView {
     status: purchase.status,
     packageId: purchase.packageId,
     credits: purchase.credits,
+    bonusCredits: purchase.bonusCredits,
     priceCents: purchase.priceCents,
     currency: purchase.currency,
+    promoCode: purchase.promoCode,
+    discountCents: purchase.discountCents,
     paymentIntentId: purchase.providerPaymentId,
     checkoutUrl: purchase.checkoutUrl,
     failureReason: purchase.failureReason,

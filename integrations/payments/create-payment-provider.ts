@@ -1,11 +1,20 @@
 import type { Config } from '../../platform/config';
 import { createHttpPaymentProvider, unconfiguredPaymentProvider, type PaymentProvider } from './payment-provider';
+import { createStripeClient, createStripePaymentProvider } from './stripe-payment-provider';
 
 // Per request: the provider answers in well under a second; the activity's retry policy covers the rest.
 const PAYMENT_PROVIDER_TIMEOUT_MS = 10_000;
 
-/** The provider from configuration; without PAYMENT_PROVIDER_URL every call is refused for good. */
-export function createPaymentProvider(config: Pick<Config, 'PAYMENT_PROVIDER_URL' | 'PAYMENT_PROVIDER_API_KEY'>): PaymentProvider {
+type ProviderConfig = Pick<Config, 'PAYMENT_PROVIDER_URL' | 'PAYMENT_PROVIDER_API_KEY'> & Partial<Pick<Config, 'PAYMENT_PROVIDER' | 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>>;
+
+/**
+ * The provider from configuration: Stripe when PAYMENT_PROVIDER=stripe, else our JSON API at
+ * PAYMENT_PROVIDER_URL; without either every call is refused for good.
+ */
+export function createPaymentProvider(config: ProviderConfig): PaymentProvider {
+  if (config.PAYMENT_PROVIDER === 'stripe' && config.STRIPE_SECRET_KEY) {
+    return createStripePaymentProvider(createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: PAYMENT_PROVIDER_TIMEOUT_MS }));
+  }
   if (!config.PAYMENT_PROVIDER_URL) return unconfiguredPaymentProvider();
   return createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, apiKey: config.PAYMENT_PROVIDER_API_KEY, timeoutMs: PAYMENT_PROVIDER_TIMEOUT_MS });
 }

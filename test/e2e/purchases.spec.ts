@@ -8,7 +8,9 @@ import { gift, navLink, newUserId, openAs, signIn } from './support';
 test('buying a package: checkout, Pay, and the success page shows the credits and the new balance', async ({ page }) => {
   await signIn(page, newUserId('buy'));
   await navLink(page, 'Buy credits').click();
-  await expect(page.getByTestId('package-buy')).toHaveCount(3);
+  await expect(page.getByTestId('package-buy')).toHaveCount(4);
+  // The Plus bundle shows its bonus and its saving against the smallest package.
+  await expect(page.getByTestId('package-bonus')).toHaveText(/\+ 250 credits bonus/);
   await page.locator('[data-testid="package-buy"][data-package="starter"]').click();
 
   await expect(page).toHaveURL(/\/checkout\//);

@@ -60,13 +60,14 @@ async function purchaseLots(userId: string) {
   return harness.prisma.creditLot.findMany({ where: { account: { userId }, source: 'purchase' } });
 }
 
-it('lists the credit packages', async () => {
+it('lists the credit packages with their bonus, price per credit and saving against the smallest', async () => {
   const { auth } = await newUser();
   const response = await request(harness.app).get('/credit-packages').set('Authorization', auth).expect(200);
   expect(response.body.items).toEqual([
-    { id: 'starter', credits: 100, priceCents: 499, currency: 'USD' },
-    { id: 'standard', credits: 500, priceCents: 1999, currency: 'USD' },
-    { id: 'pro', credits: 1500, priceCents: 4999, currency: 'USD' },
+    { id: 'starter', credits: 100, priceCents: 499, currency: 'USD', bonusCredits: 0, totalCredits: 100, pricePerCreditMillicents: 499, savingPercent: 0 },
+    { id: 'standard', credits: 500, priceCents: 1999, currency: 'USD', bonusCredits: 0, totalCredits: 500, pricePerCreditMillicents: 400, savingPercent: 19 },
+    { id: 'plus', credits: 500, priceCents: 2499, currency: 'USD', bonusCredits: 250, totalCredits: 750, pricePerCreditMillicents: 333, savingPercent: 33 },
+    { id: 'pro', credits: 1500, priceCents: 4999, currency: 'USD', bonusCredits: 0, totalCredits: 1500, pricePerCreditMillicents: 333, savingPercent: 33 },
   ]);
 });
 

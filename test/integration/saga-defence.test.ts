@@ -59,7 +59,23 @@ async function activityAttempts(workflowId: string, activityType: string): Promi
       type: event.activityTaskFailedEventAttributes!.failure?.applicationFailureInfo?.type,
       nonRetryable: event.activityTaskFailedEventAttributes!.failure?.applicationFailureInfo?.nonRetryable,
     }));
-  return { scheduled: scheduledIds.size, failed };
+  // The ledger steps run as local activities: one marker per step, recorded once its last attempt
+  // ended, with that attempt's number and, when it failed, the failure.
+  const markers = events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return [];
+    const payload = marker.details?.['data']?.payloads?.[0]?.data;
+    const data = payload ? (JSON.parse(Buffer.from(payload).toString('utf8')) as { activity_type?: string; attempt?: number }) : {};
+    return data.activity_type === activityType ? [{ attempt: data.attempt ?? 1, failure: marker.failure }] : [];
+  });
+  const attempts = markers.reduce((sum, marker) => sum + marker.attempt, 0);
+  const failedLocally = markers
+    .filter((marker) => marker.failure)
+    .map((marker) => {
+      const info = marker.failure!.applicationFailureInfo ?? marker.failure!.cause?.applicationFailureInfo;
+      return { type: info?.type, nonRetryable: info?.nonRetryable };
+    });
+  return { scheduled: scheduledIds.size + attempts, failed: [...failed, ...failedLocally] };
 }
 
 describe('a capture that cannot store its result', () => {
@@ -152,7 +168,7 @@ describe('a saga whose current activity keeps failing', () => {
 });
 
 describe('the typed failure chain of a permanent database error', () => {
-  it('reaches the client as WorkflowFailedError -> ActivityFailure -> ApplicationFailure DATABASE_INTEGRITY_ERROR after one attempt', async () => {
+  it('reaches the client as WorkflowFailedError -> ApplicationFailure DATABASE_INTEGRITY_ERROR after one attempt', async () => {
     // A check violation (SQLSTATE 23514) on every attempt to record this saga's reservation: no
     // retry can fix it, so the reserve step fails once instead of 120 times.
     await harness.prisma.$executeRawUnsafe(`
@@ -176,9 +192,10 @@ describe('the typed failure chain of a permanent database error', () => {
       (failure: unknown) => failure,
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    const activityFailure = (error as WorkflowFailedError).cause;
-    expect(activityFailure).toBeInstanceOf(ActivityFailure);
-    const applicationFailure = (activityFailure as ActivityFailure).cause;
+    // The reserve step is a local activity: its failure reaches the workflow as the
+    // ApplicationFailure itself, where a regular activity's comes wrapped in an ActivityFailure.
+    const cause = (error as WorkflowFailedError).cause;
+    const applicationFailure = cause instanceof ActivityFailure ? cause.cause : cause;
     expect(applicationFailure).toBeInstanceOf(ApplicationFailure);
     expect(applicationFailure).toMatchObject({ type: 'DATABASE_INTEGRITY_ERROR', nonRetryable: true });
     const reserve = await activityAttempts(handle.workflowId, 'reserveCredits');

@@ -37,6 +37,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...env, NODE_ENV: 'development' })).not.toThrow();
   });
 
+  it('requires both Stripe keys when Stripe is the payment provider', () => {
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY: is required when PAYMENT_PROVIDER=stripe/);
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow(/STRIPE_WEBHOOK_SECRET: is required/);
+    expect(loadConfig({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' })).toMatchObject({ PAYMENT_PROVIDER: 'stripe' });
+    expect(loadConfig({}).PAYMENT_PROVIDER).toBe('fake');
+  });
+
   it('still refuses a malformed URL', () => {
     expect(() => loadConfig({ PAYMENT_PROVIDER_URL: 'not a url' })).toThrow(/PAYMENT_PROVIDER_URL/);
   });

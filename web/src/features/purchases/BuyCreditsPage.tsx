@@ -4,7 +4,7 @@ import { Page } from '../../ui/Page';
 import { useBalance } from '../credits/api';
 import { purchaseAttempt, usePackages, useStartPurchase } from './api';
 
-const PACKAGE_NAMES: Record<string, string> = { starter: 'Starter', standard: 'Standard', pro: 'Pro' };
+const PACKAGE_NAMES: Record<string, string> = { starter: 'Starter', standard: 'Standard', plus: 'Plus', pro: 'Pro' };
 
 export function BuyCreditsPage() {
   const packages = usePackages();
@@ -29,13 +29,18 @@ export function BuyCreditsPage() {
       {packages.data && (
         <ul className="packages">
           {packages.data.items.map((item) => {
-            const perCredit = item.priceCents / item.credits;
+            const perCredit = item.pricePerCreditMillicents / 100;
             return (
               <li key={item.id} className="card package">
                 <h2 id={`package-${item.id}`}>{PACKAGE_NAMES[item.id] ?? item.id}</h2>
-                <p className="package-credits">{credits(item.credits)}</p>
+                <p className="package-credits">
+                  {credits(item.credits)}
+                  {item.bonusCredits > 0 && <span data-testid="package-bonus"> + {credits(item.bonusCredits)} bonus</span>}
+                </p>
                 <p className="package-price">{money(item.priceCents, item.currency)}</p>
-                <p className="muted small">{money(perCredit, item.currency)} per credit</p>
+                <p className="muted small">
+                  {money(perCredit, item.currency)} per credit{item.savingPercent > 0 && `, save ${item.savingPercent}%`}
+                </p>
                 <button
                   type="button"
                   className="button primary"
