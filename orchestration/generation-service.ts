@@ -9,6 +9,7 @@ import { findGeneration, findUserGeneration, type GenerationRequestRecord } from
 import { admitGenerationRequests, type AdmissionOutcome } from '../domain/generations/admission';
 import { AdmissionBatcher } from './admission-batcher';
 import { readAvailableCredits } from '../domain/ledger/credit-summary';
+import { creditsNeededToReserve } from '../domain/ledger/reserve';
 import type { CreditsMetrics } from '../platform/metrics';
 import { priceGenerationCredits } from '../domain/generations/pricing';
 import {
@@ -140,7 +141,9 @@ export class GenerationService {
       const decision = await this.deps.temporal.workflow.executeUpdateWithStart(awaitReservationUpdate, { startWorkflowOperation: start });
       this.deps.metrics?.sagas.inc({ event: 'started' });
       return decision;
-    } catch {
+    } catch (error) {
+      // Temporal is down: the second path would only wait for it again. Answer now (503).
+      if (unavailableDependency(error) === 'temporal') throw error;
       const handle = await this.startOrFind(input);
       this.deps.metrics?.sagas.inc({ event: 'started' });
       return this.reservationDecision(handle, input.generationId);
@@ -150,7 +153,7 @@ export class GenerationService {
   /** A replayed Idempotency-Key: the saga recorded under it (started again if the API crashed before starting it). */
   private async existingDecision(input: GenerationInput, generation: Generation): Promise<Admission> {
     if (generation.status === 'failed' && generation.failureCode === 'INSUFFICIENT_CREDITS') {
-      return { accepted: false, requiredCredits: generation.estimatedCostCredits + this.deps.config.MIN_CREDITS_TO_GENERATE, availableCredits: await readAvailableCredits(this.deps.prisma, generation.userId) };
+      return { accepted: false, requiredCredits: creditsNeededToReserve(generation.estimatedCostCredits, this.deps.config.MIN_CREDITS_TO_GENERATE), availableCredits: await readAvailableCredits(this.deps.prisma, generation.userId) };
     }
     return this.reservationDecision(await this.startOrFind(input), generation.id);
   }
