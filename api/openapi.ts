@@ -301,14 +301,14 @@ export const ROUTE_SPECS: RouteSpec[] = [
     responses: { 201: json(anyObject, 'The promo code'), ...errors(400, 401, 403, 409) },
   },
   {
-    method: 'post', path: '/webhooks/stripe', summary: "Stripe's events (PAYMENT_PROVIDER=stripe; 503 otherwise); authenticated by the Stripe-Signature header, verified by the Stripe SDK over the raw body, not a bearer token", auth: 'none',
+    method: 'post', path: '/webhooks/stripe', summary: "Stripe's events (PAYMENT_PROVIDER=stripe; 404 otherwise); authenticated by the Stripe-Signature header, verified by the Stripe SDK over the raw body, not a bearer token", auth: 'none',
     request: {
       headers: z.object({ 'stripe-signature': z.string().meta({ example: 't=1700000000,v1=5257a869...' }) }),
       body: { content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string(), data: z.object({ object: anyObject }) }).meta({ description: 'A Stripe Event' }) } } },
     },
     responses: {
       200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string(), reversal: z.object({ requestedCredits: z.number().int(), takenCredits: z.number().int() }).optional() }), 'Received: passed to the purchase saga, credits taken back after a refund or dispute, or recorded'),
-      ...errors(400, 401, 413, 503),
+      ...errors(400, 401, 404, 413, 503),
     },
   },
   {
