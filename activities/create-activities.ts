@@ -53,6 +53,7 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   reserveCredits: 'ledger',
   captureCredits: 'ledger',
   releaseCredits: 'ledger',
+  abandonGeneration: 'ledger',
   markPurchasePaid: 'ledger',
   fulfilPurchase: 'ledger',
   endPurchase: 'ledger',

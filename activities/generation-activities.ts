@@ -16,6 +16,7 @@ import { closeReservation } from '../domain/ledger/close-reservation';
 import { reserveCredits } from '../domain/ledger/reserve';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { priceGenerationCredits } from '../domain/generations/pricing';
+import { abandonGeneration } from '../domain/generations/abandon-generation';
 import type { ReservationDecision } from '../workflows/generation/contract';
 import { timed, type CreditsMetrics } from '../platform/metrics';
 
@@ -49,6 +50,14 @@ export interface CaptureResult {
   actualCostCredits: number;
   producedCount: number;
   returnedCredits: number;
+}
+
+export interface AbandonInput {
+  generationId: string;
+  reserveIdempotencyKey: string;
+  releaseIdempotencyKey: string;
+  failureCode: string;
+  failureReason: string;
 }
 
 export interface ReleaseInput {
@@ -188,6 +197,17 @@ export function createGenerationActivities(deps: ActivityDependencies) {
         deps.metrics?.credits.inc({ movement: 'expired' }, result.expiredCredits);
       }
       return result;
+    },
+
+    /** The reserve step failed for good: the generation ends failed, and any hold made under its key is released. */
+    async abandonGeneration(input: AbandonInput): Promise<{ releasedCredits: number }> {
+      const { releasedCredits, endedNow } = await measure('release', () =>
+        inLedgerTransaction(deps.prisma, (tx) => abandonGeneration(tx, { ...input, at: deps.clock.now() })),
+      );
+      // Counted after commit, and only by the attempt that ended the generation.
+      if (endedNow) deps.metrics?.sagas.inc({ event: 'failed' });
+      if (endedNow && releasedCredits > 0) deps.metrics?.credits.inc({ movement: 'refunded' }, releasedCredits);
+      return { releasedCredits };
     },
   };
 }

@@ -80,6 +80,22 @@ export async function markGenerationEnded(
   });
 }
 
+/**
+ * Ends a generation still `pending` or `generating`; one already ended (or never recorded: a saga
+ * started by hand) is left as it is, so a retry or a late writer cannot overwrite an outcome.
+ */
+export async function markGenerationEndedIfOpen(
+  tx: LedgerTx,
+  id: string,
+  outcome: { status: 'failed' | 'cancelled'; failureCode: string; failureReason: string; at: Date },
+): Promise<boolean> {
+  const ended = await tx.generation.updateMany({
+    where: { id, status: { in: ['pending', 'generating'] } },
+    data: { status: outcome.status, actualCostCredits: 0, failureCode: outcome.failureCode, failureReason: outcome.failureReason, completedAt: outcome.at },
+  });
+  return ended.count > 0;
+}
+
 export function findGeneration(prisma: PrismaClient, id: string): Promise<Generation> {
   return prisma.generation.findUniqueOrThrow({ where: { id } });
 }

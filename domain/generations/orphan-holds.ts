@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client';
 import { closeReservation } from '../ledger/close-reservation';
 import { inLedgerTransaction } from '../ledger/transaction';
-import { markGenerationEnded } from './generation-store';
+import { markGenerationEndedIfOpen } from './generation-store';
 
 /**
  * The orphan sweeper's side: holds past their safety-net expiry whose generation saga closed without
@@ -41,8 +41,10 @@ export async function releaseOrphanedHold(prisma: PrismaClient, candidate: Orpha
       idempotencyKey: `${candidate.workflowId}:release`,
       at,
     });
+    // A generation already ended keeps its outcome, and a hold whose generation row is missing (a
+    // saga started by hand) is still released rather than failing the sweep page on every retry.
     if (candidate.generationId) {
-      await markGenerationEnded(tx, candidate.generationId, { status: 'failed', failureCode: 'ORPHANED', failureReason: `The saga ended (${sagaState}) without settling; the credits were returned`, at });
+      await markGenerationEndedIfOpen(tx, candidate.generationId, { status: 'failed', failureCode: 'ORPHANED', failureReason: `The saga ended (${sagaState}) without settling; the credits were returned`, at });
     }
     return 'released';
   });

@@ -21,6 +21,7 @@ import {
   getGenerationStateQuery,
   retryGenerationStepUpdate,
   type CancelRequest,
+  type ReservationDecision,
   type RetryStepRequest,
   type GenerationInput,
   type GenerationState,
@@ -36,6 +37,9 @@ import { asError, compensationFailed, sagaFailureOf, type SagaFailure } from '..
 const STEP_SEARCH_ATTRIBUTE_PATCH = 'saga-step-search-attribute';
 // A capture that cannot store its result releases the hold instead of failing the saga with it held.
 const RELEASE_ON_CAPTURE_FAILURE_PATCH = 'release-on-capture-failure';
+// A reserve step that fails for good ends the generation failed (and releases any hold) instead of
+// leaving its row `pending`.
+const END_ON_RESERVE_FAILURE_PATCH = 'end-generation-on-reserve-failure';
 
 /**
  * The generation saga: reserve the estimated cost, generate, then capture the actual cost or
@@ -83,15 +87,7 @@ class GenerationSaga {
     this.enter('pending', 'reserving');
     // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
     // its outcome is known and, if it was made, released below.
-    const decision = await CancellationScope.nonCancellable(() =>
-      this.ledger.reserveCredits({
-        generationId: this.input.generationId,
-        userId: this.input.userId,
-        workflowId: workflowInfo().workflowId,
-        estimatedCostCredits: this.input.estimatedCostCredits,
-        idempotencyKey: this.keys.reserve,
-      }),
-    );
+    const decision = await this.reserve();
     this.state.reservation = decision;
     if (!decision.accepted) {
       return this.finish('failed', { code: 'INSUFFICIENT_CREDITS', message: `Needed ${decision.requiredCredits} credits, ${decision.availableCredits} available` });
@@ -104,6 +100,52 @@ class GenerationSaga {
     if (generated.ok) return this.capture(decision.reservationId, generated.output);
     const cancelled = isCancellation(generated.error);
     return this.release(decision.reservationId, cancelled ? 'cancelled' : 'failed', cancelled ? this.cancellationFailure() : describeFailure(generated.error));
+  }
+
+  private async reserve(): Promise<ReservationDecision> {
+    try {
+      return await CancellationScope.nonCancellable(() =>
+        this.ledger.reserveCredits({
+          generationId: this.input.generationId,
+          userId: this.input.userId,
+          workflowId: workflowInfo().workflowId,
+          estimatedCostCredits: this.input.estimatedCostCredits,
+          idempotencyKey: this.keys.reserve,
+        }),
+      );
+    } catch (error) {
+      if (patched(END_ON_RESERVE_FAILURE_PATCH)) await this.abandon(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The reserve step failed for good (a permanent database error, or retries run out): the
+   * generation must not stay `pending` for ever. It ends failed with the reason, releasing any hold
+   * that did commit under the reserve key, and the saga then fails with the original error so the
+   * execution says what broke.
+   */
+  private async abandon(reserveError: unknown): Promise<void> {
+    const cause = describeFailure(reserveError);
+    const failure: SagaFailure = { code: cause.code, message: `Reserving the credits failed: ${cause.message}`.trim().slice(0, 1000) };
+    this.enter('pending', 'releasing');
+    try {
+      await CancellationScope.nonCancellable(() =>
+        this.ledger.abandonGeneration({
+          generationId: this.input.generationId,
+          reserveIdempotencyKey: this.keys.reserve,
+          releaseIdempotencyKey: this.keys.release,
+          failureCode: failure.code,
+          failureReason: failure.message,
+        }),
+      );
+    } catch (abandonError) {
+      log.error('Ending the generation after a failed reserve step failed', { generationId: this.input.generationId, failure, error: String(abandonError) });
+      this.finish('failed', failure);
+      throw compensationFailed('Ending the generation', failure, abandonError);
+    }
+    log.error('Reserve step failed; the generation ended failed', { generationId: this.input.generationId, failure });
+    this.finish('failed', failure);
   }
 
   /** Runs the generate step; an operator's retry abandons the attempt and runs the step afresh. */
@@ -266,7 +308,7 @@ function holdClosedElsewhere(error: unknown): boolean {
   return failure instanceof ApplicationFailure && failure.type === 'RESERVATION_NOT_PENDING';
 }
 
-type LedgerSteps = Pick<GenerationActivities, 'reserveCredits' | 'captureCredits' | 'releaseCredits'>;
+type LedgerSteps = Pick<GenerationActivities, 'reserveCredits' | 'captureCredits' | 'releaseCredits' | 'abandonGeneration'>;
 
 /**
  * The ledger steps are single short transactions on the worker that runs the workflow, so they run
