@@ -123,7 +123,8 @@ export class GenerationService {
       // Temporal down is not a refusal: say so, and the client retries.
       if (unavailableDependency(error)) throw new ServiceUnavailableError('Could not reach the saga to cancel it; try again', { cause: error });
       // The validator refused: the saga moved past the point where cancelling can refund.
-      throw new GenerationNotCancellableError(id, (await this.queryState(generation.workflowId))?.status ?? generation.status);
+      const state = await this.queryState(generation.workflowId);
+      throw new GenerationNotCancellableError(id, state?.status ?? generation.status, state?.step);
     }
     return this.get(userId, id);
   }

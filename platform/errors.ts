@@ -114,8 +114,15 @@ export class AccountNotFoundError extends CreditsError {
 }
 
 export class GenerationNotCancellableError extends CreditsError {
-  constructor(generationId: string, status: string) {
-    super('GENERATION_NOT_CANCELLABLE', `Generation ${generationId} is already ${status}`, { generationId, status });
+  // `step`, when the saga says it: a generation still `generating` may already be capturing (or
+  // releasing) its credits, and the answer says so rather than "already generating".
+  constructor(generationId: string, status: string, step?: string) {
+    const settling = step === 'capturing' || step === 'releasing';
+    super('GENERATION_NOT_CANCELLABLE', settling ? `Generation ${generationId} is already ${step} its credits` : `Generation ${generationId} is already ${status}`, {
+      generationId,
+      status,
+      ...(step ? { step } : {}),
+    });
   }
 }
 

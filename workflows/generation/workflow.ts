@@ -40,6 +40,9 @@ const RELEASE_ON_CAPTURE_FAILURE_PATCH = 'release-on-capture-failure';
 // A reserve step that fails for good ends the generation failed (and releases any hold) instead of
 // leaving its row `pending`.
 const END_ON_RESERVE_FAILURE_PATCH = 'end-generation-on-reserve-failure';
+// A cancel accepted while the generate step's result was arriving releases instead of capturing:
+// before it, the result could win and charge a user who had been told the cancel was accepted.
+const HONOUR_ACCEPTED_CANCEL_PATCH = 'honour-accepted-cancel';
 
 /**
  * The generation saga: reserve the estimated cost, generate, then capture the actual cost or
@@ -97,6 +100,11 @@ class GenerationSaga {
     }
     this.enter('generating', 'generating');
     const generated = await this.generate();
+    // A cancel accepted in the same moment the generator finished: the canceller was told yes, so
+    // the result is dropped and the hold released rather than charged.
+    if (generated.ok && this.cancelRequest && patched(HONOUR_ACCEPTED_CANCEL_PATCH)) {
+      return this.release(decision.reservationId, 'cancelled', this.cancellationFailure());
+    }
     if (generated.ok) return this.capture(decision.reservationId, generated.output);
     const cancelled = isCancellation(generated.error);
     return this.release(decision.reservationId, cancelled ? 'cancelled' : 'failed', cancelled ? this.cancellationFailure() : describeFailure(generated.error));
