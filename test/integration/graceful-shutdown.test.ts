@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { findFreePort } from '../../tools/dev-services/free-port';
 import { apiAs, flashcards } from '../support/api-client';
 import { exitOf, startApiProcess } from '../support/api-process';
@@ -61,7 +62,9 @@ describe('graceful shutdown', () => {
     await waitFor(() => harness.prisma.generation.count({ where: { userId: `drain-api-${process.pid}` } }), (count) => count === 1, { what: 'the request to be in flight' });
     const exited = exitOf(api.child);
     api.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once SIGTERM is handled the API stops taking connections while the in-flight request drains.
+    // A fresh TCP connection each poll: a pooled keep-alive connection would outlive the listener.
+    await waitFor(() => acceptsConnections(port), (accepts) => !accepts, { what: 'the API to stop taking connections', timeoutMs: 10_000, intervalMs: 50 });
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 
     await worker.start();
@@ -72,3 +75,14 @@ describe('graceful shutdown', () => {
     expect(api.output()).toContain('api: stopped');
   });
 });
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -7,6 +7,7 @@ import { verifyWebhook } from '../../integrations/webhooks/webhook-signature';
 import { applySchedules, recurringJobs } from '../../orchestration/recurring-schedules';
 import { applyLedgerSettings } from '../../domain/ledger/ledger-settings';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
+import { untilSecondAfter } from '../support/schedules';
 
 /** A local webhook receiver that fails the first two deliveries, as a flaky real one would. */
 const received: Array<{ id: string; signatureValid: boolean; answered: number }> = [];
@@ -77,7 +78,7 @@ it('delivers each notification to the webhook, signed, retrying through failures
   expect(delivered.deliveryAttempts).toBe(3);
 
   // A second relay run finds nothing left to send.
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  await untilSecondAfter(described.info.recentActions[0]!.takenAt);
   await schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   const again = await waitFor(() => schedule.describe(), (d) => d.info.recentActions.length === 2, { what: 'the second relay to start' });
   expect(await harness.temporal.workflow.getHandle(again.info.recentActions[1]!.action.workflow.workflowId).result()).toEqual({ delivered: 0, failed: 0 });

@@ -8,7 +8,7 @@ import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import request from 'supertest';
 import { applySchedules } from '../../orchestration/recurring-schedules';
 import { apiAs, flashcards } from '../support/api-client';
-import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { triggerScheduleRuns } from '../support/schedules';
 
 let harness: SagaHarness;
@@ -94,7 +94,9 @@ describe('recurring jobs as Temporal Schedules', () => {
     await user.waitForStatus(orphaned.body.id, ['generating']);
     await user.waitForStatus(running.body.id, ['generating']);
     await harness.temporal.workflow.getHandle(orphaned.body.workflowId).terminate('operator test');
-    await new Promise((resolve) => setTimeout(resolve, 1_200)); // both holds pass RESERVATION_HOLD_TIMEOUT_MS
+    const holds = await harness.prisma.reservation.findMany({ where: { generationId: { in: [orphaned.body.id, running.body.id] } } });
+    const lastExpiry = Math.max(...holds.map((hold) => hold.expiresAt.getTime()));
+    await waitFor(async () => Date.now(), (now) => now > lastExpiry, { what: 'both holds to pass RESERVATION_HOLD_TIMEOUT_MS' });
 
     const [result] = (await triggerAndWait(`${prefix}-orphan-sweep`)) as Array<{ checked: number; released: number }>;
     expect(result).toEqual({ checked: 2, released: 1 });
