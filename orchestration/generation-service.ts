@@ -14,7 +14,6 @@ import type { CreditsMetrics } from '../platform/metrics';
 import { priceGenerationCredits } from '../domain/generations/pricing';
 import {
   awaitReservationUpdate,
-  cancelGenerationUpdate,
   GENERATION_WORKFLOW_TYPE,
   generationWorkflowId,
   getGenerationStateQuery,
@@ -22,6 +21,7 @@ import {
   type GenerationState,
 } from '../workflows/generation/contract';
 import type { generationWorkflow } from '../workflows/generation/workflow';
+import { cancelGenerationSaga } from './generation-cancel';
 import { sagaSearchAttributes, startOrFindSaga } from './start-saga';
 
 type Admission = { accepted: true } | { accepted: false; requiredCredits: number; availableCredits: number };
@@ -118,7 +118,7 @@ export class GenerationService {
     }
     const handle = this.deps.temporal.workflow.getHandle(generation.workflowId);
     try {
-      await handle.executeUpdate(cancelGenerationUpdate, { args: [{ actor: `user:${userId}`, reason }] });
+      await cancelGenerationSaga(handle, { actor: `user:${userId}`, reason });
     } catch (error) {
       // Temporal down is not a refusal: say so, and the client retries.
       if (unavailableDependency(error)) throw new ServiceUnavailableError('Could not reach the saga to cancel it; try again', { cause: error });

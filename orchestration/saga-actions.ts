@@ -2,7 +2,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { NotFoundError, SagaActionRefusedError } from '../platform/errors';
 import type { PrismaClient } from '../generated/prisma/client';
 import { recordOperatorAction } from '../domain/operations/operator-audit';
-import { cancelGenerationUpdate, retryGenerationStepUpdate } from '../workflows/generation/contract';
+import { retryGenerationStepUpdate } from '../workflows/generation/contract';
+import { cancelGenerationSaga } from './generation-cancel';
 import { getPurchaseStateQuery, PURCHASE_WORKFLOW_TYPE } from '../workflows/purchase/contract';
 
 export type SagaAction = 'cancel' | 'retry-step';
@@ -48,7 +49,7 @@ export async function runSagaAction(deps: { prisma: PrismaClient; temporal: Clie
 }
 
 async function actOnGeneration(handle: WorkflowHandle, action: SagaAction, request: { actor: string; reason: string }): Promise<SagaActionOutcome> {
-  const state = await handle.executeUpdate(action === 'cancel' ? cancelGenerationUpdate : retryGenerationStepUpdate, { args: [request] });
+  const state = action === 'cancel' ? await cancelGenerationSaga(handle, request) : await handle.executeUpdate(retryGenerationStepUpdate, { args: [request] });
   return { status: state.status, step: state.step };
 }
 
