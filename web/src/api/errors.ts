@@ -104,7 +104,10 @@ export function describeError(error: unknown): string {
     case 'SERVICE_UNAVAILABLE':
       return 'This is unavailable right now. Try again in a moment.';
     case 'GENERATION_NOT_CANCELLABLE':
-      return 'It is too late to cancel: the generation has already finished.';
+      // The saga may still be saving the result it has made (step "capturing"): it is not finished yet.
+      return error.detailString('step') === 'capturing'
+        ? 'It is too late to cancel: the generation is done and being saved.'
+        : 'It is too late to cancel: the generation has already finished.';
     case 'DAILY_BONUS_ALREADY_CLAIMED': {
       const next = error.detailString('nextEligibleAt');
       return `You already claimed today's bonus.${next ? ` The next one is available ${new Date(next).toLocaleString()}.` : ''}`;
