@@ -30,7 +30,7 @@ export function toDatabaseFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   const classified = classifyDatabaseError(error);
   if (classified.class !== 'permanent' || !classified.type) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = databaseMessage(error instanceof Error ? error.message : String(error));
   return ApplicationFailure.create({
     type: classified.type,
     message: `A database ${classified.type === 'DATABASE_DATA_ERROR' ? 'data' : 'integrity'} error no retry can fix (SQLSTATE ${classified.sqlState ?? 'unknown'}): ${message}`,
@@ -38,6 +38,15 @@ export function toDatabaseFailure(error: unknown): unknown {
     nonRetryable: true,
     cause: error instanceof Error ? error : undefined,
   });
+}
+
+/**
+ * The database's own words only. Prisma prefixes them with the invocation and a code frame (source
+ * paths and lines), which would otherwise reach the generation's failure reason that users read.
+ */
+function databaseMessage(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  return /^Invalid `.+` invocation/.test(lines[0] ?? '') ? (lines[lines.length - 1] ?? message) : message;
 }
 
 /**

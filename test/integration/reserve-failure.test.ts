@@ -53,6 +53,9 @@ describe('a reserve step that fails for good', () => {
     const ended = await user.waitForStatus(generationId, ['failed', 'succeeded', 'cancelled'], 30_000);
     expect(ended).toMatchObject({ status: 'failed', failureCode: 'DATABASE_DATA_ERROR', cost: 0 });
     expect(ended.reason).toContain('Reserving the credits failed');
+    // The database's words, not the ORM's invocation trace with source paths.
+    expect(ended.reason).toContain('invalid input syntax for type integer');
+    expect(ended.reason).not.toMatch(/invocation|\.ts:\d+/);
     expect(ended.completedAt).not.toBeNull();
 
     const workflowId = generationWorkflowId(generationId);
