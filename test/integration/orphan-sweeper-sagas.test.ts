@@ -3,6 +3,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { recordGenerationRequest } from '../../domain/generations/generation-store';
 import { priceGenerationCredits } from '../../domain/generations/pricing';
+import { reserveCredits } from '../../domain/ledger/reserve';
+import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { GENERATION_WORKFLOW_TYPE, generationWorkflowId, getGenerationStateQuery, type GenerationInput } from '../../workflows/generation/contract';
 import { ORPHAN_SWEEP_WORKFLOW_TYPE } from '../../workflows/sweeps/contract';
@@ -29,8 +31,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** A generation recorded as the API records it, with its saga started under a run timeout. */
-async function startTimedSaga(userId: string, text: string, runTimeout: `${number} seconds`): Promise<GenerationInput & { workflowId: string }> {
+/** A generation recorded as the API records it, before its saga starts. */
+async function recordGeneration(userId: string, text: string): Promise<GenerationInput & { workflowId: string }> {
   const generationId = randomUUID();
   const request = { type: 'flashcards' as const, text, count: 5 };
   const estimatedCostCredits = priceGenerationCredits(request.type, request.count);
@@ -46,9 +48,15 @@ async function startTimedSaga(userId: string, text: string, runTimeout: `${numbe
     estimatedCostCredits,
     workflowId,
   });
-  const input: GenerationInput = { generationId, userId, request, estimatedCostCredits };
+  return { generationId, userId, request, estimatedCostCredits, workflowId };
+}
+
+/** The same, with its saga started under a run timeout. */
+async function startTimedSaga(userId: string, text: string, runTimeout: `${number} seconds`): Promise<GenerationInput & { workflowId: string }> {
+  const saga = await recordGeneration(userId, text);
+  const { workflowId, ...input } = saga;
   await harness.temporal.workflow.start(GENERATION_WORKFLOW_TYPE, { workflowId, taskQueue: harness.config.TEMPORAL_TASK_QUEUE, args: [input], workflowRunTimeout: runTimeout });
-  return { ...input, workflowId };
+  return saga;
 }
 
 async function runOrphanSweep(): Promise<{ checked: number; released: number }> {
@@ -74,7 +82,7 @@ async function resetToFirstWorkflowTask(workflowId: string): Promise<void> {
   });
 }
 
-describe('the orphan sweeper and a timed-out saga', () => {
+describe('the orphan sweeper and sagas that are gone while their holds stay', () => {
   it('releases the hold of a saga Temporal timed out; a capture after the reset then finds it expired and takes nothing', async () => {
     const userId = `timed-out-${process.pid}`;
     const user = apiAs(harness, userId);
@@ -121,6 +129,39 @@ describe('the orphan sweeper and a timed-out saga', () => {
     expect(await harness.prisma.reservation.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({ status: 'expired', capturedCredits: 0 });
     expect(await harness.prisma.journalEntry.count({ where: { relatedId: saga.generationId, type: 'capture' } })).toBe(0);
     expect((await user.getGeneration(saga.generationId)).body).toMatchObject({ status: 'failed', failureCode: 'ORPHANED', cost: 0, result: null });
+    expect((await user.credits()).body).toMatchObject({ balance: 50, reserved: 0, available: 50 });
+    expect(await verifyLedger(harness.prisma)).toEqual([]);
+  });
+
+  it('releases the hold of a saga Temporal has no record of (its history lost), and ends its generation', async () => {
+    const userId = `vanished-${process.pid}`;
+    const user = apiAs(harness, userId);
+    await user.credits();
+    // A generation recorded and its credits held, by a saga the Temporal server no longer knows
+    // (a cluster restored without it, or past its retention): only the ledger remembers it.
+    const saga = await recordGeneration(userId, 'Vanished notes.');
+    await inLedgerTransaction(harness.prisma, (tx) =>
+      reserveCredits(tx, {
+        userId,
+        credits: saga.estimatedCostCredits,
+        minimumAvailableCredits: 0,
+        idempotencyKey: `${saga.workflowId}:reserve`,
+        workflowId: saga.workflowId,
+        generationId: saga.generationId,
+        holdTimeoutMs: harness.config.RESERVATION_HOLD_TIMEOUT_MS,
+        actor: `user:${userId}`,
+        at: new Date(),
+      }),
+    );
+    const held = await harness.prisma.reservation.findFirstOrThrow({ where: { generationId: saga.generationId } });
+    expect((await user.credits()).body).toMatchObject({ balance: 50, reserved: 1 });
+    await waitFor(async () => Date.now(), (now) => now > held.expiresAt.getTime(), { what: 'the hold to pass its safety-net expiry' });
+
+    expect((await runOrphanSweep()).released).toBeGreaterThanOrEqual(1);
+    expect(await harness.prisma.reservation.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({ status: 'expired', capturedCredits: 0 });
+    const generation = (await user.getGeneration(saga.generationId)).body;
+    expect(generation).toMatchObject({ status: 'failed', failureCode: 'ORPHANED', cost: 0 });
+    expect(generation.reason).toContain('not_found');
     expect((await user.credits()).body).toMatchObject({ balance: 50, reserved: 0, available: 50 });
     expect(await verifyLedger(harness.prisma)).toEqual([]);
   });
