@@ -62,6 +62,11 @@ const configSchema = z
     // A saga is stuck when it has spent longer than this in one step: reserving credits (a single
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
+    // How long POST /generations waits for the saga's own reservation before answering 202 with the
+    // generation still `pending` (admitted and durably started; the outcome follows on GET and the
+    // events stream). Idle, the saga decides well within it and the answer is final (202 or 402);
+    // in a burst, the queue of first workflow tasks would otherwise be every request's latency.
+    GENERATION_ACCEPT_WAIT_MS: nonNegativeInt.default(150),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
     // A running saga whose current activity has failed this many attempts in a row is stuck at
     // once, whatever its step: an error that keeps coming back needs a person, not a timer.
