@@ -32,6 +32,10 @@ export async function applyProviderReturn(
 ): Promise<{ outcome: ProviderReversalOutcome; reversal?: ReversalOutcome }> {
   if (!purchase) return { outcome: 'ignored_unknown_purchase' };
   if (purchase.currency !== money.currency || money.returnedCents > purchase.priceCents) return { outcome: 'ignored_mismatch' };
+  // Paid with a refund reason recorded: its saga is refunding it instead of granting (or gave up
+  // and left it to an operator), so no credits will ever exist to take back; waiting would only
+  // make the provider redeliver the event forever. The purchase stays listed until resolved.
+  if (purchase.status === 'paid' && purchase.failureReason !== null) return { outcome: 'ignored_not_granted' };
   if (purchase.status === 'pending' || purchase.status === 'paid') {
     throw new ServiceUnavailableError(`Purchase ${purchase.id} is still ${purchase.status}; deliver the ${money.type} event again`);
   }

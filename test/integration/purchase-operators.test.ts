@@ -71,12 +71,17 @@ function deliver(body: string) {
 }
 
 describe('a refund that keeps failing', () => {
-  it('ends the saga COMPENSATION_FAILED, lists the purchase, and an admin retry refunds it once when the provider is back', async () => {
+  it('ends the saga COMPENSATION_FAILED and lists the purchase; an admin retry refunds it once when the provider is back, or an operator resolves one refunded by hand', async () => {
     const { userId, auth } = await newUser();
     const created = await buy(auth, 'standard');
     await request(harness.app).post(`/admin/users/${userId}/credit-adjustments`).set('Authorization', admin).set('Idempotency-Key', randomUUID()).send({ amount: 550, reason: 'goodwill' }).expect(201);
+    // A second buyer in the same trouble, settled by hand instead (below).
+    const other = await newUser();
+    const byHand = await buy(other.auth, 'standard');
+    await request(harness.app).post(`/admin/users/${other.userId}/credit-adjustments`).set('Authorization', admin).set('Idempotency-Key', randomUUID()).send({ amount: 550, reason: 'goodwill' }).expect(201);
     provider.injectFault('refund', 'error', 1_000);
     await provider.complete(created.body.paymentIntentId);
+    await provider.complete(byHand.body.paymentIntentId);
 
     // While the saga still retries its refund, an operator may not start another beside it.
     await waitFor(() => harness.prisma.purchase.findUniqueOrThrow({ where: { id: created.body.id } }), (row) => row.failureReason !== null, { what: 'the refund to start' });
@@ -104,13 +109,27 @@ describe('a refund that keeps failing', () => {
     expect((await request(harness.app).post(`/admin/purchases/${created.body.id}/refund`).set('Authorization', auth).send({ reason: 'mine' })).status).toBe(403);
     expect((await request(harness.app).post(`/admin/purchases/${created.body.id}/refund`).set('Authorization', admin).send({})).status).toBe(400);
 
-    // The provider is back, but its first answer is lost after it refunds: the retry's own retry
-    // finds that refund under the same key.
+    // The other one: an operator refunds it in the provider's dashboard. Its charge.refunded event
+    // finds no credits to take back (none were granted) and is not left to be redelivered forever.
+    await expect(harness.temporal.workflow.getHandle(byHand.body.workflowId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(provider.faultsServed.filter((served) => served.idempotencyKey === `purchase-${byHand.body.id}:refund`)).toHaveLength(4);
     provider.clearFaults();
+    const handRefund = await provider.refundFromDashboard(byHand.body.paymentIntentId);
+    expect(handRefund.status).toBe(200);
+    expect(await harness.prisma.paymentWebhookEvent.findUniqueOrThrow({ where: { eventId: handRefund.eventId } })).toMatchObject({ outcome: 'ignored_not_granted', processedAt: expect.any(Date) });
+    await request(harness.app).post(`/admin/purchases/${byHand.body.id}/resolve`).set('Authorization', admin).send({ reason: 'Refunded by hand in the provider dashboard' }).expect(200);
+    expect((await needingAttention()).some((item) => item.purchaseId === byHand.body.id)).toBe(false);
+    expect(await balanceOf(other.auth)).toBe(600);
+
+    // The provider is back, but its first answer is lost after it refunds: the retry's own retry
+    // finds that refund under the same key. A double click finds the refund already under way.
     provider.injectFault('refund', 'drop_after_effect');
-    const retried = await request(harness.app).post(`/admin/purchases/${created.body.id}/refund`).set('Authorization', admin).send({ reason: 'Provider outage over' });
+    const clicks = await Promise.all([1, 2].map(() => request(harness.app).post(`/admin/purchases/${created.body.id}/refund`).set('Authorization', admin).send({ reason: 'Provider outage over' })));
+    const retried = clicks[0]!;
     expect(retried.status).toBe(202);
     expect(retried.body).toEqual({ purchaseId: created.body.id, workflowId: `purchase-refund-${created.body.id}`, status: 'refund_started' });
+    // The second click started nothing new: it joined the running refund, or found it done.
+    expect([202, 409]).toContain(clicks[1]!.status);
     const refunded = await purchaseOf(auth, created.body.id, (status) => status === 'refunded');
     expect(refunded.failureReason).toBe('Refunded: 500 credits would take the balance of 600 above its cap of 1000');
     const refunds = provider.refunds.filter((refund) => refund.paymentIntentId === created.body.paymentIntentId);
@@ -124,11 +143,13 @@ describe('a refund that keeps failing', () => {
     expect((await needingAttention()).some((item) => item.purchaseId === created.body.id)).toBe(false);
     expect(await balanceOf(auth)).toBe(600);
     expect(await lotsOf(userId, created.body.id)).toEqual([]);
-    expect(await harness.prisma.operatorAuditEntry.findMany({ where: { targetType: 'purchase', targetId: created.body.id }, orderBy: { id: 'asc' } })).toEqual([
+    const audited = await harness.prisma.operatorAuditEntry.findMany({ where: { targetType: 'purchase', targetId: { in: [created.body.id, byHand.body.id] } }, orderBy: { id: 'asc' } });
+    expect(audited.filter((entry) => entry.targetId === created.body.id && entry.reason !== 'Provider outage over')).toEqual([
       expect.objectContaining({ action: 'retry_refund', actor: 'admin:payops-admin', reason: 'too early', outcome: 'refused:CONFLICT' }),
-      expect.objectContaining({ action: 'retry_refund', reason: 'Provider outage over', outcome: 'accepted' }),
       expect.objectContaining({ action: 'retry_refund', reason: 'double click', outcome: 'refused:PURCHASE_STATE_CONFLICT' }),
     ]);
+    expect(audited.filter((entry) => entry.reason === 'Provider outage over').map((entry) => entry.outcome)).toContain('accepted');
+    expect(audited.filter((entry) => entry.targetId === byHand.body.id)).toEqual([expect.objectContaining({ action: 'resolve', outcome: 'accepted', reason: 'Refunded by hand in the provider dashboard' })]);
   });
 
   it('refuses to refund a purchase that is not paid, or that does not exist', async () => {
