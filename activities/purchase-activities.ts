@@ -5,7 +5,7 @@ import { fulfilPurchase, type FulfilmentOutcome } from '../domain/purchases/purc
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import type { CreditsMetrics } from '../platform/metrics';
 import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../integrations/payments/payment-provider';
-import { fulfilledPurchasesOfBuyer, movePurchase, recordPaymentIntent } from '../domain/purchases/purchase-store';
+import { fulfilledPurchasesOfBuyer, movePurchase, recordPaymentIntent, recordRefundReason } from '../domain/purchases/purchase-store';
 import { recordAchievementProgress } from '../domain/achievements/achievements';
 import { asActivityFailure } from './activity-failure';
 
@@ -72,14 +72,19 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
       return outcome;
     },
 
-    /** Refunds the whole payment at the provider, then records the purchase as refunded. */
+    /**
+     * Refunds the whole payment at the provider, then records the purchase as refunded. The reason
+     * sent is the one the first attempt recorded (recordRefundReason says why).
+     */
     async refundPurchase(input: { purchaseId: string; idempotencyKey: string; reason: string }): Promise<{ refundId: string }> {
       const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
       if (!purchase.providerPaymentId) throw ApplicationFailure.create({ type: 'PURCHASE_STATE_CONFLICT', message: `Purchase ${purchase.id} has no payment to refund`, nonRetryable: true });
-      const refund = await provider(() =>
-        deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason: input.reason }, input.idempotencyKey),
-      );
-      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason: input.reason }));
+      if (purchase.status !== 'paid' && purchase.status !== 'refunded') {
+        throw ApplicationFailure.create({ type: 'PURCHASE_STATE_CONFLICT', message: `Purchase ${purchase.id} is ${purchase.status}; only a paid purchase is refunded`, nonRetryable: true });
+      }
+      const reason = purchase.status === 'paid' ? await recordRefundReason(deps.prisma, purchase.id, input.reason) : (purchase.failureReason ?? input.reason);
+      const refund = await provider(() => deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason }, input.idempotencyKey));
+      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason }));
       if (movedNow) deps.metrics?.purchases.inc({ outcome: 'refunded' });
       return { refundId: refund.id };
     },

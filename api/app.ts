@@ -81,7 +81,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   // Refused and ignored webhooks are worth a warning in the logs (the event table keeps them too).
   const logger = deps.logger;
   const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
-  const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
+  const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning, metrics });
   // Before the JSON parser: the webhook's signature covers the raw body.
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
@@ -123,7 +123,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
   app.use(promoCodeRoutes({ prisma, clock }));
-  app.use(purchaseAttentionRoutes({ prisma, clock }));
+  app.use(purchaseAttentionRoutes({ prisma, clock, temporal: deps.temporal, config }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(achievementRoutes({ prisma }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));

@@ -280,7 +280,10 @@ export const ROUTE_SPECS: RouteSpec[] = [
       body: { content: { 'application/json': { schema: paymentWebhookEvent } } },
     },
     responses: {
-      200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
+      200: json(
+        z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string(), reversal: z.object({ requestedCredits: z.number().int(), takenCredits: z.number().int() }).optional() }),
+        'Received: passed to the purchase saga, credits taken back after a refund or dispute at the provider, or recorded and ignored (unknown purchase, mismatch, redelivery)',
+      ),
       ...errors(400, 401, 413, 503),
     },
   },
@@ -289,6 +292,14 @@ export const ROUTE_SPECS: RouteSpec[] = [
     method: 'post', path: '/admin/purchases/{id}/resolve', summary: 'Mark a purchase needing attention resolved, with a reason (admin, audited)', auth: 'admin',
     request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
     responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: 'post', path: '/admin/purchases/{id}/refund', summary: "Retry the refund of a purchase left paid after its saga's refund kept failing, with the saga's own Idempotency-Key (admin, audited)", auth: 'admin',
+    request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: {
+      202: json(z.object({ purchaseId: z.string(), workflowId: z.string(), status: z.literal('refund_started') }), 'The refund workflow started (or was already running)'),
+      ...errors(400, 401, 403, 404, 409, 503),
+    },
   },
   {
     method: 'post', path: '/admin/payment-events/{eventId}/resolve', summary: 'Mark an unmatched payment event resolved, with a reason (admin, audited)', auth: 'admin',

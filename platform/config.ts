@@ -186,6 +186,8 @@ const configSchema = z
     PAYMENT_PROVIDER_URL: unsetIfEmpty(z.string().url().optional()),
     // Sent as `Authorization: Bearer` to the provider when set.
     PAYMENT_PROVIDER_API_KEY: z.string().optional(),
+    // Per provider request (ours and Stripe's); a request past it is retried by the activity's policy.
+    PAYMENT_PROVIDER_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
     // The HMAC-SHA256 key the provider signs its webhooks with (POST /webhooks/payments); the
     // fake provider signs with the same value.
     PAYMENT_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET)),
@@ -199,6 +201,9 @@ const configSchema = z
     STRIPE_API_URL: unsetIfEmpty(z.string().url().optional()),
     // How long a purchase waits for its payment; then the intent is cancelled and it ends expired.
     PURCHASE_PAYMENT_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
+    // How many times a purchase's compensation (cancel the intent, refund the payment) is tried
+    // before the saga ends for an operator (COMPENSATION_FAILED): 200 is about 16 hours.
+    PURCHASE_COMPENSATION_MAX_ATTEMPTS: positiveInt.max(1_000).default(200),
 
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),

@@ -142,3 +142,9 @@ export const PAYMENT_COMPENSATION_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['PAYMENT_PROVIDER_REJECTED'],
   },
 };
+
+/** The compensation policy with another attempt limit (PURCHASE_COMPENSATION_MAX_ATTEMPTS); absent, the default. */
+export function paymentCompensationOptions(maximumAttempts: number | undefined): ActivityOptions {
+  if (maximumAttempts === undefined) return PAYMENT_COMPENSATION_ACTIVITY_OPTIONS;
+  return { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS, retry: { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS.retry, maximumAttempts } };
+}

@@ -24,12 +24,18 @@ const UNMATCHED_OUTCOMES = ['ignored_unknown_purchase', 'ignored_mismatch'];
 
 export async function purchasesNeedingAttention(prisma: PrismaClient, options: { paidBefore: Date; limit: number }): Promise<AttentionItem[]> {
   const [stuck, disputed, unmatched] = await Promise.all([
-    prisma.purchase.findMany({ where: { status: 'paid', paidAt: { lte: options.paidBefore }, attentionResolvedAt: null }, orderBy: { paidAt: 'asc' }, take: options.limit }),
+    // A refund under way records its reason first: one still `paid` with a reason is being refunded
+    // (its saga retrying) or its refund kept failing, so it is listed at once, not only once old.
+    prisma.purchase.findMany({
+      where: { status: 'paid', OR: [{ paidAt: { lte: options.paidBefore } }, { failureReason: { not: null } }], attentionResolvedAt: null },
+      orderBy: { paidAt: 'asc' },
+      take: options.limit,
+    }),
     prisma.purchase.findMany({ where: { disputedAt: { not: null }, attentionResolvedAt: null }, orderBy: { disputedAt: 'asc' }, take: options.limit }),
     prisma.paymentWebhookEvent.findMany({ where: { outcome: { in: UNMATCHED_OUTCOMES }, resolvedAt: null }, orderBy: { receivedAt: 'asc' }, take: options.limit }),
   ]);
   const items: AttentionItem[] = [
-    ...stuck.map((purchase) => purchaseItem('stuck_paid', purchase, 'Paid but neither granted nor refunded: refund it at the provider, or grant it', purchase.paidAt!)),
+    ...stuck.map((purchase) => purchaseItem('stuck_paid', purchase, stuckDetail(purchase), purchase.paidAt!)),
     ...disputed.map((purchase) => purchaseItem('disputed', purchase, `Disputed; ${purchase.reversedCredits} credits taken back`, purchase.disputedAt!)),
     ...unmatched.map((event) => ({
       kind: 'unmatched_webhook' as const,
@@ -44,6 +50,11 @@ export async function purchasesNeedingAttention(prisma: PrismaClient, options: {
     })),
   ];
   return items.sort((a, b) => a.since.localeCompare(b.since)).slice(0, options.limit);
+}
+
+function stuckDetail(purchase: Purchase): string {
+  if (purchase.failureReason) return `Paid, not granted, and the refund has not gone through (${purchase.failureReason}): retry the refund (POST /admin/purchases/${purchase.id}/refund) or resolve it`;
+  return 'Paid but neither granted nor refunded: refund it at the provider, or grant it';
 }
 
 function purchaseItem(kind: AttentionKind, purchase: Purchase, detail: string, since: Date): AttentionItem {

@@ -3,15 +3,17 @@ import { createHttpPaymentProvider, unconfiguredPaymentProvider, type PaymentPro
 import { createStripeClient, createStripePaymentProvider } from './stripe-payment-provider';
 
 // Per request: the provider answers in well under a second; the activity's retry policy covers the rest.
-const PAYMENT_PROVIDER_TIMEOUT_MS = 10_000;
+const DEFAULT_PAYMENT_PROVIDER_TIMEOUT_MS = 10_000;
 
-type ProviderConfig = Pick<Config, 'PAYMENT_PROVIDER_URL' | 'PAYMENT_PROVIDER_API_KEY'> & Partial<Pick<Config, 'PAYMENT_PROVIDER' | 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>>;
+type ProviderConfig = Pick<Config, 'PAYMENT_PROVIDER_URL' | 'PAYMENT_PROVIDER_API_KEY'> &
+  Partial<Pick<Config, 'PAYMENT_PROVIDER' | 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL' | 'PAYMENT_PROVIDER_TIMEOUT_MS'>>;
 
 /**
  * The provider from configuration: Stripe when PAYMENT_PROVIDER=stripe, else our JSON API at
  * PAYMENT_PROVIDER_URL; without either every call is refused for good.
  */
 export function createPaymentProvider(config: ProviderConfig): PaymentProvider {
+  const PAYMENT_PROVIDER_TIMEOUT_MS = config.PAYMENT_PROVIDER_TIMEOUT_MS ?? DEFAULT_PAYMENT_PROVIDER_TIMEOUT_MS;
   if (config.PAYMENT_PROVIDER === 'stripe' && config.STRIPE_SECRET_KEY) {
     return createStripePaymentProvider(createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: PAYMENT_PROVIDER_TIMEOUT_MS }));
   }
