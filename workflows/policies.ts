@@ -142,3 +142,18 @@ export const PAYMENT_COMPENSATION_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['PAYMENT_PROVIDER_REJECTED'],
   },
 };
+
+/**
+ * A reconciliation page asks the provider about up to a page of subscriptions (one or three calls
+ * each, 10 s timeout per call): five minutes covers a slow provider; a retried page repeats only
+ * idempotent work.
+ */
+export const SUBSCRIPTION_RECONCILE_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+};
