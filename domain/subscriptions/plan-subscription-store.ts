@@ -36,14 +36,16 @@ export interface PlanSubscriptionRow {
 /**
  * Starts a subscription checkout: refused while the user has an active one (bought or admin-set);
  * an unpaid checkout of the same plan is answered again (a double click), one of another plan is
- * replaced (`abandoned`).
+ * replaced (`abandoned`; if it is paid after all, the payment grants nothing and is logged).
  */
 export async function openSubscriptionCheckout(prisma: PrismaClient, request: { subscriptionId: string; userId: string; plan: SubscriptionPlan; provider: string }): Promise<{ subscription: PlanSubscriptionRow; created: boolean }> {
   const adminPlan = await prisma.subscription.findUnique({ where: { userId: request.userId } });
   if (adminPlan?.active) throw new SubscriptionAlreadyActiveError({ subscriptionId: null, planId: 'admin', status: 'active' });
   const live = await prisma.planSubscription.findUnique({ where: { liveUserId: request.userId } });
   if (live && live.status !== 'incomplete') throw new SubscriptionAlreadyActiveError({ subscriptionId: live.id, planId: live.planId, status: live.status });
-  if (live && live.planId === request.plan.id && live.checkoutUrl) return { subscription: live, created: false };
+  // The same plan again: its checkout (or, if the first request died before the provider
+  // answered, the same row, whose checkout is then made with the same idempotency key).
+  if (live && live.planId === request.plan.id) return { subscription: live, created: false };
   try {
     const subscription = await prisma.$transaction(async (tx) => {
       if (live) await tx.planSubscription.updateMany({ where: { id: live.id, status: 'incomplete' }, data: { status: 'abandoned', liveUserId: null } });

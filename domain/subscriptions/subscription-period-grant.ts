@@ -9,7 +9,7 @@ import { subscriptionPlan, type SubscriptionPlan } from './subscription-plans';
  * A paid period of a plan subscription becomes credits here, in one ledger transaction:
  *   1. the account's row lock, then the subscription's (the fixed order: account before the rows
  *      that belong to it, as every ledger mutation does);
- *   2. the subscription's lots whose life ended by the period's start expire (keyed
+ *   2. the subscription's lots past their expiry by the ledger's clock expire (keyed
  *      `expire:<lotId>` like the expiration sweep's, so the sweep and the renewal never both do);
  *   3. rollover: what the subscription's other lots still hold above `rolloverMultiple x credits`
  *      expires, soonest-expiring lot first, as one `expiration` entry keyed
@@ -58,7 +58,7 @@ export async function grantPaidPeriod(tx: LedgerTx, period: PaidPeriod, options:
   const plan = subscriptionPlan(subscription.plan_id);
   if (!plan) return { kind: 'ignored', why: `unknown plan ${subscription.plan_id}` };
 
-  await expireEndedLots(tx, account, subscription.id, period.periodStart, options.at);
+  await expireEndedLots(tx, account, subscription.id, options.at);
   const rollover = await applyRolloverLimit(tx, account, subscription.id, plan, period, options.at);
   const granted = await grantLot(tx, account, {
     source: 'subscription',
@@ -89,10 +89,15 @@ export async function grantPaidPeriod(tx: LedgerTx, period: PaidPeriod, options:
   return { kind: 'granted', grantedCredits, carriedCredits: rollover.carriedCredits, expiredCredits: rollover.expiredCredits, lotId };
 }
 
-/** The subscription's lots whose second period ended by `periodStart`: what is left of them expires. */
-async function expireEndedLots(tx: LedgerTx, account: LockedAccount, subscriptionId: string, periodStart: Date, at: Date): Promise<void> {
+/**
+ * The subscription's lots past their expiry (the end of the period after the one that granted
+ * them): what is left of them expires now, as the sweep would. Only by the ledger's clock, never by
+ * the provider's period dates: a lot expired early could be refilled by a reservation released
+ * before its expiry, and the sweep would then try to expire it a second time under the same key.
+ */
+async function expireEndedLots(tx: LedgerTx, account: LockedAccount, subscriptionId: string, at: Date): Promise<void> {
   const ended = await tx.creditLot.findMany({
-    where: { accountId: account.id, source: 'subscription', relatedId: subscriptionId, remainingCredits: { gt: 0 }, expiresAt: { lte: periodStart } },
+    where: { accountId: account.id, source: 'subscription', relatedId: subscriptionId, remainingCredits: { gt: 0 }, expiresAt: { lte: at } },
     orderBy: [{ expiresAt: 'asc' }, { id: 'asc' }],
     select: { id: true, remainingCredits: true, expiresAt: true },
   });
@@ -114,10 +119,14 @@ async function expireEndedLots(tx: LedgerTx, account: LockedAccount, subscriptio
   if (ended.length > 0) await saveAccountTotals(tx, account);
 }
 
-/** Unused credits of the subscription's live lots above the plan's rollover limit expire now. */
+/**
+ * Unused credits of the subscription's lots that live on into the new period, above the plan's
+ * rollover limit, expire now. A lot whose life ends by the period's start carries nothing over (it
+ * expires on its own, above, or by the sweep if the clock has not quite reached it).
+ */
 async function applyRolloverLimit(tx: LedgerTx, account: LockedAccount, subscriptionId: string, plan: SubscriptionPlan, period: PaidPeriod, at: Date): Promise<{ carriedCredits: number; expiredCredits: number }> {
   const live = await tx.creditLot.findMany({
-    where: { accountId: account.id, source: 'subscription', relatedId: subscriptionId, remainingCredits: { gt: 0 } },
+    where: { accountId: account.id, source: 'subscription', relatedId: subscriptionId, remainingCredits: { gt: 0 }, expiresAt: { gt: period.periodStart } },
     orderBy: [{ expiresAt: 'asc' }, { id: 'asc' }],
     select: { id: true, remainingCredits: true },
   });

@@ -26,6 +26,8 @@ export interface FakePaymentProviderOptions {
   port?: number;
   webhookUrl?: string;
   webhookSecret: string;
+  // The fake's own time for subscription periods (tests move it with the ledger's clock).
+  now?: () => Date;
 }
 
 export interface WebhookDelivery {
@@ -72,6 +74,7 @@ export class FakePaymentProvider {
     this.subscriptions = new FakeSubscriptionProvider(
       () => this.url,
       (event) => this.deliverSubscriptionEvent(event),
+      options.now,
     );
   }
 

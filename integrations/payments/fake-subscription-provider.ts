@@ -81,7 +81,9 @@ export class FakeSubscriptionProvider {
   /** The buyer paid: the subscription starts and its first period is paid. */
   async pay(checkoutId: string): Promise<object> {
     const found = this.checkout(checkoutId);
-    if (found.status !== 'incomplete' || found.declined) throw new FakeHttpError(409, `Checkout ${checkoutId} is no longer payable`);
+    // A declined card leaves the checkout open for another try, as Stripe Checkout does.
+    if (found.status !== 'incomplete') throw new FakeHttpError(409, `Checkout ${checkoutId} is no longer payable`);
+    found.declined = false;
     const start = this.now();
     found.providerSubscriptionId = `sub_fake_${randomUUID().replace(/-/g, '')}`;
     found.status = 'active';
@@ -145,7 +147,7 @@ export class FakeSubscriptionProvider {
   private async servePage(method: string, checkoutId: string, action: string | undefined, res: http.ServerResponse): Promise<boolean> {
     const found = this.checkout(checkoutId);
     if (method === 'POST' && action) {
-      const payable = found.status === 'incomplete' && !found.declined;
+      const payable = found.status === 'incomplete';
       if (payable && action === 'pay') await this.pay(checkoutId);
       if (payable && action === 'decline') found.declined = true;
       const paid = action === 'pay' && found.status === 'active';

@@ -20,8 +20,13 @@ let harness: SagaHarness;
 let provider: FakePaymentProvider;
 let payments: PaymentHarness;
 
+// The ledger's and the fake provider's clock: a renewal is made when its period has begun, as a
+// provider bills it, so each test moves time to the end of the period before advancing it.
+let nowMs = Date.now();
+const clock = { now: () => new Date(nowMs) };
+
 beforeAll(async () => {
-  payments = await startPaymentHarness({ webhookSecret: SECRET, env: { SIGNUP_CREDITS: '0', WEB_APP_URL: WEB, SCHEDULE_ID_PREFIX: prefix, ...NEVER_DUE_SCHEDULES } });
+  payments = await startPaymentHarness({ webhookSecret: SECRET, clock, env: { SIGNUP_CREDITS: '0', WEB_APP_URL: WEB, SCHEDULE_ID_PREFIX: prefix, ...NEVER_DUE_SCHEDULES } });
   ({ harness, provider } = payments);
   await applySchedules(harness.temporal, harness.config);
 });
@@ -61,6 +66,8 @@ async function providerSubscriptionIdOf(subscriptionId: string): Promise<string>
 }
 
 async function advance(providerSubscriptionId: string, deliver = true): Promise<{ eventId?: string; delivery: { status: number | null } | null }> {
+  const period = provider.subscriptions.bySubscription(providerSubscriptionId).currentPeriod!;
+  nowMs = Math.max(nowMs, period.end.getTime() + 60_000);
   const response = await fetch(`${provider.url}/v1/subscriptions/${providerSubscriptionId}/advance`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ deliver }) });
   expect(response.status).toBe(200);
   return (await response.json()) as { eventId?: string; delivery: { status: number | null } | null };
@@ -151,6 +158,7 @@ describe('a subscription across three periods, then cancelled at period end', ()
 
     await spend(userId, 100);
     // Period 3: lot 1 (100 left) reached the end of its second period and expires; lot 2 carries whole.
+    // The clock is a minute into period 3, past lot 1's expiry.
     await advance(providerSubscriptionId);
     periods = await periodsOf(subscriptionId);
     expect(periods.map((period) => [period.grantedCredits, period.carriedCredits, period.expiredCredits])).toEqual([
@@ -227,6 +235,24 @@ describe('the daily reconciliation', () => {
     const audit = await harness.prisma.operatorAuditEntry.findMany({ where: { targetType: 'subscription', targetId: id, actor: 'system:subscription-reconciliation' } });
     expect(audit.map((entry) => entry.action)).toEqual(['subscription.ended']);
     expect(await periodsOf(id)).toHaveLength(2);
+  });
+});
+
+describe('the fake provider’s checkout page', () => {
+  it('sends a declined buyer back to the failure page with nothing granted, and takes another try', async () => {
+    const { auth } = await newUser();
+    const created = await subscribe(auth, 'study-plus-monthly').expect(201);
+    const { id, checkoutUrl } = created.body.subscription;
+    const declined = await fetch(`${checkoutUrl}/decline`, { method: 'POST', redirect: 'manual' });
+    expect(declined.status).toBe(303);
+    expect(declined.headers.get('location')).toBe(`${WEB}/premium/credits/failure?subscription=${id}`);
+    expect(await current(auth)).toMatchObject({ status: 'incomplete', creditsGrantedThisPeriod: 0 });
+    expect(await balanceOf(auth)).toBe(0);
+    // Subscribe again: the same checkout, now paid.
+    expect((await subscribe(auth, 'study-plus-monthly').expect(200)).body.subscription.checkoutUrl).toBe(checkoutUrl);
+    expect(await payOnCheckoutPage(checkoutUrl)).toBe(`${WEB}/premium/credits/success?subscription=${id}`);
+    expect(await current(auth)).toMatchObject({ status: 'active', creditsGrantedThisPeriod: 1000 });
+    expect(await balanceOf(auth)).toBe(1000);
   });
 });
 
