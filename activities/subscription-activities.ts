@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
+import type { CreditsMetrics } from '../platform/metrics';
 import { auditSubscriptionStateChange } from '../domain/operations/subscription-audit';
 import { applySubscriptionFacts } from '../domain/subscriptions/apply-provider-facts';
 import { linkProviderSubscription, reconcilableSubscriptionsPage, type PlanSubscriptionRow } from '../domain/subscriptions/plan-subscription-store';
@@ -16,13 +17,18 @@ export interface SubscriptionReconcilePage {
 }
 
 /** The daily reconciliation's side effects: one page of live subscriptions, each asked about at the provider. */
-export function createSubscriptionActivities(deps: { prisma: PrismaClient; clock: Clock; subscriptionBilling: SubscriptionBilling; maxBalanceCredits: number }) {
+export function createSubscriptionActivities(deps: { prisma: PrismaClient; clock: Clock; subscriptionBilling: SubscriptionBilling; maxBalanceCredits: number; metrics?: CreditsMetrics }) {
   async function reconcileOne(subscription: PlanSubscriptionRow): Promise<{ grantedPeriods: number; stateChanged: boolean }> {
     const snapshot = await deps.subscriptionBilling.retrieveSubscription({ checkoutId: subscription.checkoutId!, providerSubscriptionId: subscription.providerSubscriptionId });
     if (snapshot.state.providerSubscriptionId) await linkProviderSubscription(deps.prisma, subscription.id, snapshot.state.providerSubscriptionId);
     const applied = await applySubscriptionFacts(deps.prisma, subscription, { state: snapshot.state, paidPeriods: snapshot.paidPeriods, recordedBy: 'reconciliation' }, { maxBalanceCredits: deps.maxBalanceCredits, at: deps.clock.now() });
     await auditSubscriptionStateChange(deps.prisma, 'system:subscription-reconciliation', applied.stateChange);
     const grantedPeriods = applied.periods.filter((period) => period.outcome.kind === 'granted').length;
+    for (const { outcome } of applied.periods) {
+      if (outcome.kind !== 'granted') continue;
+      deps.metrics?.credits.inc({ movement: 'granted' }, outcome.grantedCredits);
+      if (outcome.expiredCredits > 0) deps.metrics?.credits.inc({ movement: 'expired' }, outcome.expiredCredits);
+    }
     if (grantedPeriods > 0) log.warn('subscription reconciliation granted a period no webhook had reported', { subscriptionId: subscription.id, grantedPeriods });
     return { grantedPeriods, stateChanged: applied.stateChange !== null };
   }

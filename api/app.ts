@@ -85,7 +85,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const logger = deps.logger;
   const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
   const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
-  const subscriptions = new SubscriptionService({ prisma, billing: createSubscriptionBilling(config), clock, config, logWarning });
+  const subscriptions = new SubscriptionService({ prisma, billing: createSubscriptionBilling(config), clock, config, metrics, logWarning });
   // Before the JSON parser: the webhook's signature covers the raw body.
   app.use(subscriptionWebhookRoutes({ service: subscriptions, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
+import type { CreditsMetrics } from '../platform/metrics';
 import { ServiceUnavailableError } from '../platform/errors';
 import { recordOperatorAction } from '../domain/operations/operator-audit';
 import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
@@ -29,6 +30,7 @@ export interface SubscriptionServiceDeps {
   billing: SubscriptionBilling;
   clock: Clock;
   config: Pick<Config, 'MAX_BALANCE'>;
+  metrics?: CreditsMetrics;
   logWarning?: (message: string, context: Record<string, unknown>) => void;
 }
 
@@ -117,7 +119,11 @@ export class SubscriptionService {
     const applied = await applySubscriptionFacts(this.deps.prisma, subscription, { state: event.state, paidPeriods: event.paidPeriod ? [event.paidPeriod] : [], recordedBy: 'webhook' }, { maxBalanceCredits: this.deps.config.MAX_BALANCE, at: this.deps.clock.now() });
     await auditSubscriptionStateChange(this.deps.prisma, `provider:${provider}`, applied.stateChange);
     const granted = applied.periods.find((period) => period.outcome.kind === 'granted');
-    if (granted) return 'period_granted';
+    if (granted?.outcome.kind === 'granted') {
+      this.deps.metrics?.credits.inc({ movement: 'granted' }, granted.outcome.grantedCredits);
+      if (granted.outcome.expiredCredits > 0) this.deps.metrics?.credits.inc({ movement: 'expired' }, granted.outcome.expiredCredits);
+      return 'period_granted';
+    }
     const ignored = applied.periods.find((period) => period.outcome.kind === 'ignored');
     if (ignored) {
       this.deps.logWarning?.('subscription period not granted', { eventId: event.eventId, subscriptionId: subscription.id, outcome: ignored.outcome });
