@@ -53,8 +53,12 @@ export async function grantPaidPeriod(tx: LedgerTx, period: PaidPeriod, options:
   if (!subscription) return { kind: 'ignored', why: 'unknown subscription' };
   const existing = await tx.subscriptionPeriod.findUnique({ where: { subscriptionId_periodStart: { subscriptionId: subscription.id, periodStart: period.periodStart } }, select: { id: true } });
   if (existing) return { kind: 'already_granted' };
-  // A checkout the user replaced with another: paying it late must not start a second live plan.
-  if (subscription.status === 'abandoned') return { kind: 'ignored', why: 'the subscription was replaced by a newer checkout' };
+  // A checkout the user replaced with another, paid after all: it becomes the user's subscription
+  // unless another one is already paid for (then two plans would bill; an operator refunds this one).
+  if (subscription.status === 'abandoned') {
+    if (!(await reviveAbandoned(tx, subscription))) return { kind: 'ignored', why: 'an abandoned checkout was paid while another subscription of the user is active' };
+    subscription.status = 'incomplete';
+  }
   const plan = subscriptionPlan(subscription.plan_id);
   if (!plan) return { kind: 'ignored', why: `unknown plan ${subscription.plan_id}` };
 
@@ -157,4 +161,12 @@ async function applyRolloverLimit(tx: LedgerTx, account: LockedAccount, subscrip
   await recordLotDebits(tx, entryId, draws);
   await saveAccountTotals(tx, account);
   return { carriedCredits: unusedCredits - excessCredits, expiredCredits: excessCredits };
+}
+
+/** Makes a paid abandoned checkout the user's live subscription, replacing an unpaid newer one. */
+async function reviveAbandoned(tx: LedgerTx, subscription: LockedSubscription): Promise<boolean> {
+  const live = await tx.planSubscription.findUnique({ where: { liveUserId: subscription.user_id }, select: { id: true, status: true } });
+  if (live && live.status !== 'incomplete') return false;
+  if (live) await tx.planSubscription.update({ where: { id: live.id }, data: { status: 'abandoned', liveUserId: null } });
+  return true;
 }

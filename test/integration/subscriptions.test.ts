@@ -256,6 +256,25 @@ describe('the fake provider’s checkout page', () => {
   });
 });
 
+describe('a replaced checkout', () => {
+  it('becomes the subscription when it is paid after all, and a second paid plan grants nothing', async () => {
+    const { auth } = await newUser();
+    const first = (await subscribe(auth, 'study-monthly').expect(201)).body.subscription;
+    const second = (await subscribe(auth, 'cram-monthly').expect(201)).body.subscription;
+    expect(second.id).not.toBe(first.id);
+    // The buyer pays the first checkout after all: it is theirs, and the newer unpaid one is dropped.
+    await payOnCheckoutPage(first.checkoutUrl);
+    expect(await current(auth)).toMatchObject({ id: first.id, status: 'active', creditsGrantedThisPeriod: 300 });
+    expect((await harness.prisma.planSubscription.findUniqueOrThrow({ where: { id: second.id } })).status).toBe('abandoned');
+    // Paying the dropped one too would be a second plan: nothing is granted, the event says why.
+    await payOnCheckoutPage(second.checkoutUrl);
+    const delivery = provider.deliveries[provider.deliveries.length - 1]!;
+    const event = await harness.prisma.paymentWebhookEvent.findUniqueOrThrow({ where: { eventId: delivery.eventId } });
+    expect(event.outcome).toBe('ignored_period');
+    expect(await balanceOf(auth)).toBe(300);
+  });
+});
+
 describe('what is refused', () => {
   it('refuses cancelling without a subscription, an unknown plan, and a subscription checkout while an admin-set plan is active', async () => {
     const { userId, auth } = await newUser();
