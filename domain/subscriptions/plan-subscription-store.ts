@@ -98,8 +98,10 @@ export async function applyProviderState(prisma: PrismaClient, subscriptionId: s
     const before = await tx.planSubscription.findUniqueOrThrow({ where: { id: subscriptionId } });
     // An abandoned checkout stays abandoned, and a cancelled subscription never comes back to life.
     if (before.status === 'abandoned' || before.status === 'canceled') return { before, after: before, changed: false };
-    // The provider's `incomplete` never undoes a period we already know was paid.
-    const status = state.status === 'incomplete' && before.status !== 'incomplete' ? before.status : state.status;
+    // The provider's `incomplete` never undoes a period we already know was paid; a checkout that
+    // ended unpaid (an expired Stripe session) was abandoned, not a subscription that ended.
+    const status: PlanSubscriptionStatus =
+      state.status === 'incomplete' && before.status !== 'incomplete' ? (before.status as PlanSubscriptionStatus) : state.status === 'canceled' && before.status === 'incomplete' ? 'abandoned' : state.status;
     const newerPeriod = state.currentPeriod && (!before.currentPeriodStart || state.currentPeriod.start.getTime() >= before.currentPeriodStart.getTime());
     const data = {
       status,
