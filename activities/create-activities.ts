@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Generator } from '../domain/generations/generator';
 import type { PaymentProvider } from '../integrations/payments/payment-provider';
+import type { SubscriptionBilling } from '../integrations/payments/subscription-billing';
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
 import type { WorkKind } from '../workflows/task-queues';
@@ -12,6 +13,7 @@ import { createGenerationActivities } from './generation-activities';
 import { createNotificationActivities, type NotificationDeliveryConfig } from './notification-activities';
 import { createPurchaseActivities } from './purchase-activities';
 import { createSweepActivities } from './sweep-activities';
+import { createSubscriptionActivities } from './subscription-activities';
 
 /** Everything the activities need from the world; the worker passes real parts, tests pass others. */
 export interface ActivityDeps {
@@ -19,6 +21,7 @@ export interface ActivityDeps {
   temporal: Client;
   generator: Generator;
   paymentProvider: PaymentProvider;
+  subscriptionBilling: SubscriptionBilling;
   clock: Clock;
   holdTimeoutMs: number;
   minCreditsToGenerate: number;
@@ -36,6 +39,7 @@ function factories(deps: ActivityDeps) {
     createSweepActivities(deps),
     createDailyBonusActivities(deps),
     createNotificationActivities({ ...deps, delivery: deps.notificationDelivery }),
+    createSubscriptionActivities(deps),
   ] as const;
 }
 
@@ -62,6 +66,7 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   createPaymentIntent: 'payments',
   cancelPaymentIntent: 'payments',
   refundPurchase: 'payments',
+  reconcileSubscriptionsPage: 'payments',
   // Set-based pages over many rows, and webhook deliveries: throughput work that may wait.
   backfillUserPage: 'batch',
   countUsers: 'batch',

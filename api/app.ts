@@ -38,6 +38,9 @@ import { stripApiPrefix } from './middleware/api-prefix';
 import { serveWebApp } from './middleware/web-app';
 import { devSessionRoutes } from './routes/dev-session';
 import { eventRoutes } from './routes/events';
+import { subscriptionRoutes, subscriptionWebhookRoutes } from './routes/subscriptions';
+import { SubscriptionService } from '../orchestration/subscription-service';
+import { createSubscriptionBilling } from '../integrations/payments/create-payment-provider';
 
 export interface AppDependencies {
   config: Config;
@@ -82,9 +85,11 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const logger = deps.logger;
   const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
   const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning, metrics });
+  const subscriptions = new SubscriptionService({ prisma, billing: createSubscriptionBilling(config), clock, config, metrics, logWarning });
   // Before the JSON parser: the webhook's signature covers the raw body.
+  app.use(subscriptionWebhookRoutes({ service: subscriptions, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
-  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
+  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning, subscriptions), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
@@ -122,6 +127,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
+  app.use(subscriptionRoutes(subscriptions, config));
   app.use(promoCodeRoutes({ prisma, clock }));
   app.use(purchaseAttentionRoutes({ prisma, clock, temporal: deps.temporal, config }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
@@ -141,9 +147,9 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
 }
 
 /** Stripe's webhook receiver when Stripe is the provider; null otherwise (the route answers 503). */
-function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning?: (message: string, context: Record<string, unknown>) => void) {
+function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning: ((message: string, context: Record<string, unknown>) => void) | undefined, subscriptions: SubscriptionService) {
   const { config } = deps;
   if (config.PAYMENT_PROVIDER !== 'stripe' || !config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) return null;
   const client = createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: 10_000 });
-  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, stripe: client, clock: deps.clock, metrics, logWarning }) };
+  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, subscriptions, stripe: client, clock: deps.clock, metrics, logWarning }) };
 }

@@ -15,6 +15,8 @@ import { createPromoCodeBody } from './routes/promo-codes';
 import { attentionEventParams, attentionPurchaseParams, attentionResolveBody, purchaseAttentionQuery } from './routes/purchase-attention';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
+import { subscribeBody } from './routes/subscriptions';
+import { fakeSubscriptionWebhookEvent } from '../integrations/payments/subscription-billing';
 import { createTransferBody } from './routes/transfers';
 
 /**
@@ -188,7 +190,54 @@ interface RouteSpec {
   responses: Parameters<OpenAPIRegistry['registerPath']>[0]['responses'];
 }
 
-export const ROUTE_SPECS: RouteSpec[] = [
+export const subscriptionView = z.object({
+  id: z.string().nullable(),
+  billing: z.enum(['fake', 'stripe', 'admin']),
+  plan: z.object({ id: z.string(), name: z.string(), creditsPerPeriod: z.number().int(), priceCents: z.number().int().nullable(), currency: z.string().nullable(), rolloverMultiple: z.number().int().nullable() }),
+  status: z.enum(['incomplete', 'active', 'past_due', 'canceled']),
+  currentPeriodStart: z.string().nullable(),
+  currentPeriodEnd: z.string().nullable(),
+  nextRenewalAt: z.string().nullable(),
+  cancelAtPeriodEnd: z.boolean(),
+  canceledAt: z.string().nullable(),
+  creditsGrantedThisPeriod: z.number().int(),
+  checkoutUrl: z.string().nullable().meta({ description: 'Where to pay, while the subscription is incomplete' }),
+});
+
+const subscriptionPlanView = z.object({
+  id: z.string(),
+  name: z.string(),
+  creditsPerPeriod: z.number().int(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  periodDays: z.number().int(),
+  rolloverMultiple: z.number().int().meta({ description: '0: unused credits expire at renewal; 1: at most one period of credits carries over' }),
+  maxRolloverCredits: z.number().int(),
+});
+
+const SUBSCRIPTION_ROUTE_SPECS: RouteSpec[] = [
+  { method: 'get', path: '/subscription-plans', summary: 'The subscription plans on sale', auth: 'user', responses: { 200: json(z.object({ items: z.array(subscriptionPlanView) }), '{ items }'), ...errors(401) } },
+  {
+    method: 'post', path: '/users/me/subscription', summary: "Subscribe to a plan: opens the provider's checkout (subscription mode); each paid period grants the plan's credits", auth: 'user',
+    request: { body: { content: { 'application/json': { schema: subscribeBody } } } },
+    responses: { 201: json(z.object({ subscription: subscriptionView }), 'Created: pay at subscription.checkoutUrl'), 200: json(z.object({ subscription: subscriptionView }), 'The unpaid checkout of the same plan, again'), ...errors(400, 401, 409) },
+  },
+  { method: 'get', path: '/users/me/subscription', summary: "The caller's subscription: plan, status, current period, credits granted this period, next renewal (null when none)", auth: 'user', responses: { 200: json(z.object({ subscription: subscriptionView.nullable() }), '{ subscription }'), ...errors(401) } },
+  {
+    method: 'delete', path: '/users/me/subscription', summary: 'Cancel at the end of the current period; credits already granted stay until they expire (audited)', auth: 'user',
+    responses: { 200: json(z.object({ subscription: subscriptionView }), 'Cancelling at period end'), ...errors(401, 404, 409) },
+  },
+  {
+    method: 'post', path: '/webhooks/payments/subscriptions', summary: "The fake payment provider's subscription events (invoice.paid, customer.subscription.updated / .deleted); signed like /webhooks/payments", auth: 'none',
+    request: {
+      headers: z.object({ 'x-payment-signature': z.string(), 'x-payment-timestamp': z.string() }),
+      body: { content: { 'application/json': { schema: fakeSubscriptionWebhookEvent } } },
+    },
+    responses: { 200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: a paid period granted, a state applied, or recorded (redelivery, unknown subscription)'), ...errors(400, 401, 413, 503) },
+  },
+];
+
+const ROUTE_SPECS: RouteSpec[] = [
   { method: 'get', path: '/livez', summary: 'Liveness: the process serves HTTP', auth: 'none', responses: { 200: json(healthView, 'Alive') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal both answer (within 1 s)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
   { method: 'get', path: '/healthz', summary: 'Readiness, as /readyz (kept for existing probes)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
@@ -287,6 +336,7 @@ export const ROUTE_SPECS: RouteSpec[] = [
       ...errors(400, 401, 413, 503),
     },
   },
+  ...SUBSCRIPTION_ROUTE_SPECS,
   { method: 'get', path: '/admin/purchases', summary: 'Purchases needing attention: paid but neither granted nor refunded, disputed, and provider events that matched no purchase (admin)', auth: 'admin', request: { query: purchaseAttentionQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
   {
     method: 'post', path: '/admin/purchases/{id}/resolve', summary: 'Mark a purchase needing attention resolved, with a reason (admin, audited)', auth: 'admin',

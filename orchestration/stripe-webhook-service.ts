@@ -7,8 +7,11 @@ import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent } from '../d
 import { findPurchaseByChargeRef, recordProviderChargeRef, type ReversalOutcome } from '../domain/purchases/purchase-reversal';
 import { findPurchaseForPayment } from '../domain/purchases/purchase-store';
 import { stripeWebhookAction, type StripeWebhookAction } from '../integrations/payments/stripe-webhook';
+import { stripeSubscriptionEvent } from '../integrations/payments/stripe-subscription-billing';
 import { WEBHOOK_CLAIM_LEASE_MS, type PurchaseService } from './purchase-service';
 import { applyProviderReturn } from './purchase-reversals';
+import type { SubscriptionService } from './subscription-service';
+
 
 export interface StripeWebhookReceipt {
   received: true;
@@ -20,6 +23,8 @@ export interface StripeWebhookReceipt {
 export interface StripeWebhookServiceDeps {
   prisma: PrismaClient;
   purchases: PurchaseService;
+  // invoice.paid, customer.subscription.updated / .deleted and subscription-mode checkouts go here.
+  subscriptions?: SubscriptionService;
   // To ask Stripe which purchase a PaymentIntent belongs to, when its completion event has not
   // told us yet (events arrive in any order).
   stripe: Stripe;
@@ -38,6 +43,8 @@ export class StripeWebhookService {
   constructor(private readonly deps: StripeWebhookServiceDeps) {}
 
   async receive(event: Stripe.Event): Promise<StripeWebhookReceipt> {
+    const subscriptionEvent = this.deps.subscriptions ? stripeSubscriptionEvent(event) : null;
+    if (subscriptionEvent && this.deps.subscriptions) return this.deps.subscriptions.receive(subscriptionEvent, 'stripe');
     const action = stripeWebhookAction(event);
     if (action.kind === 'payment') {
       // Saved before the saga hears of it, so a refund event that follows finds the purchase.

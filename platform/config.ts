@@ -175,6 +175,9 @@ const configSchema = z
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
+    // Bought subscriptions: asks the provider about each live one and applies a paid period or a
+    // cancellation whose webhook was lost. Daily, after the provider's own overnight retries.
+    SUBSCRIPTION_RECONCILE_CRON: z.string().default('40 3 * * *'),
     // Daily scan for low balances the per-change trigger cannot see (a lowered threshold, an
     // account opened below it): one low_credit notification each, once per crossing.
     LOW_CREDIT_SCAN_CRON: z.string().default('30 6 * * *'),

@@ -7,3 +7,4 @@ export { campaignGrantWorkflow } from './campaign/workflow';
 export { purchaseWorkflow } from './purchase/workflow';
 export { purchaseRefundWorkflow } from './purchase/refund-workflow';
 export { dailyBonusWorkflow } from './daily-bonus/workflow';
+export { subscriptionReconcileWorkflow } from './subscription-reconcile/workflow';

@@ -148,3 +148,18 @@ export function paymentCompensationOptions(maximumAttempts: number | undefined):
   if (maximumAttempts === undefined) return PAYMENT_COMPENSATION_ACTIVITY_OPTIONS;
   return { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS, retry: { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS.retry, maximumAttempts } };
 }
+
+/**
+ * A reconciliation page asks the provider about up to a page of subscriptions (one or three calls
+ * each, 10 s timeout per call): five minutes covers a slow provider; a retried page repeats only
+ * idempotent work.
+ */
+export const SUBSCRIPTION_RECONCILE_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+};

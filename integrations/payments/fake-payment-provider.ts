@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PaymentIntent, PaymentRefund } from './payment-provider';
 import { PAYMENT_DISPUTED, PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebhookEvent } from './payment-webhook';
+import { FakeSubscriptionProvider } from './fake-subscription-provider';
 
 /**
  * A stand-in for the payment provider, for `npm run dev` and the tests (which never call the
@@ -36,6 +37,8 @@ export interface FakePaymentProviderOptions {
   port?: number;
   webhookUrl?: string;
   webhookSecret: string;
+  // The fake's own time for subscription periods (tests move it with the ledger's clock).
+  now?: () => Date;
 }
 
 export interface WebhookDelivery {
@@ -81,9 +84,18 @@ export class FakePaymentProvider {
   private readonly events = new Map<string, PaymentWebhookEvent>();
   private readonly idempotent = new Map<string, StoredResponse>();
   private server: http.Server | null = null;
+  // Subscriptions users buy (fake-subscription-provider.ts); their events go to
+  // `subscriptionWebhookUrl`, by default `<webhookUrl>/subscriptions`.
+  readonly subscriptions: FakeSubscriptionProvider;
+  subscriptionWebhookUrl: string | undefined;
 
   private constructor(private readonly options: FakePaymentProviderOptions) {
     this.webhookUrl = options.webhookUrl;
+    this.subscriptions = new FakeSubscriptionProvider(
+      () => this.url,
+      (event) => this.deliverSubscriptionEvent(event),
+      options.now,
+    );
   }
 
   static async start(options: FakePaymentProviderOptions): Promise<FakePaymentProvider> {
@@ -208,9 +220,29 @@ export class FakePaymentProvider {
     return delivery;
   }
 
+  private async deliverSubscriptionEvent(event: object): Promise<WebhookDelivery> {
+    const url = this.subscriptionWebhookUrl ?? (this.webhookUrl ? `${this.webhookUrl}/subscriptions` : undefined);
+    const { id, type } = event as { id: string; type: string };
+    let status: number | null = null;
+    if (url) {
+      const body = JSON.stringify(event);
+      try {
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...signPaymentWebhook(this.options.webhookSecret, body, new Date()) }, body, signal: AbortSignal.timeout(10_000) });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch {
+        status = null;
+      }
+    }
+    const delivery = { eventId: id, type, status };
+    this.deliveries.push(delivery);
+    return delivery;
+  }
+
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      if (await this.subscriptions.serve(req, res, path)) return;
       if (await this.serveCheckoutPage(req, res, path)) return;
       const body = await readJson(req);
       const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;

@@ -105,7 +105,7 @@ function purchaseIdOf(session: Stripe.Checkout.Session): string {
  * Stripe's errors in our terms: connection failures, rate limits, idempotency conflicts (the same
  * key still in flight) and 5xx are worth retrying with the same key; everything else was refused.
  */
-async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
+export async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -38,6 +38,7 @@ beforeAll(async () => {
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
+      SUBSCRIPTION_RECONCILE_CRON: '0 0 1 1 *',
       LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
       DAILY_BONUS_CRON: '0 0 1 1 *',
     },

@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../../platform/clock';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import type { CreditsMetrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
-import { createPaymentProvider } from '../../integrations/payments/create-payment-provider';
+import { createPaymentProvider, createSubscriptionBilling } from '../../integrations/payments/create-payment-provider';
 import { activityLogging } from '../../worker/activity-logging';
 import { bundleWorkflows, createWorkers, runWorkers } from '../../worker/create-workers';
 import { createTestDatabase } from './database';
@@ -153,6 +153,7 @@ export async function startTestWorker(options: {
       temporal: options.temporal,
       generator: options.generator ?? createLocalGenerator(),
       paymentProvider: createPaymentProvider(config),
+      subscriptionBilling: createSubscriptionBilling(config),
       clock: options.clock,
       holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
       minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,

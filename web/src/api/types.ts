@@ -119,13 +119,6 @@ export interface Referral {
   bonusCredits: number;
 }
 
-export interface Subscription {
-  planCredits: number;
-  renewalDay: number;
-  active: boolean;
-  nextRenewalAt?: string | null;
-}
-
 export type NotificationKind = 'low_credit' | 'low_credit_resolved' | (string & {});
 
 export interface AppNotification {

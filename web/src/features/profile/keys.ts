@@ -1,4 +1,3 @@
 export const profileKeys = {
   referral: () => ['profile', 'referral'] as const,
-  subscription: () => ['profile', 'subscription'] as const,
 };
