@@ -5,6 +5,7 @@ import type { PaymentProvider } from '../integrations/payments/payment-provider'
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
 import type { WorkKind } from '../workflows/task-queues';
+import { createAutoRechargeActivities } from './auto-recharge-activities';
 import { createBackfillActivities } from './backfill-activities';
 import { createCampaignActivities } from './campaign-activities';
 import { createDailyBonusActivities } from './daily-bonus-activities';
@@ -36,6 +37,7 @@ function factories(deps: ActivityDeps) {
     createSweepActivities(deps),
     createDailyBonusActivities(deps),
     createNotificationActivities({ ...deps, delivery: deps.notificationDelivery }),
+    createAutoRechargeActivities({ ...deps, provider: deps.paymentProvider }),
   ] as const;
 }
 
@@ -56,12 +58,16 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   markPurchasePaid: 'ledger',
   fulfilPurchase: 'ledger',
   endPurchase: 'ledger',
+  claimAutoRechargeRequest: 'ledger',
+  planAutoRecharge: 'ledger',
+  finishAutoRecharge: 'ledger',
   // Slow, heartbeating, rate-limited by the provider.
   generate: 'generator',
   // Calls to the payment provider over HTTP.
   createPaymentIntent: 'payments',
   cancelPaymentIntent: 'payments',
   refundPurchase: 'payments',
+  chargeAutoRecharge: 'payments',
   // Set-based pages over many rows, and webhook deliveries: throughput work that may wait.
   backfillUserPage: 'batch',
   countUsers: 'batch',
@@ -76,6 +82,8 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   releaseIfOrphaned: 'batch',
   undeliveredNotifications: 'batch',
   deliverNotification: 'batch',
+  pendingAutoRecharges: 'batch',
+  startAutoRecharge: 'batch',
 };
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;

@@ -35,7 +35,8 @@ export type CreditsErrorCode =
   | 'PROMO_CODE_NOT_YET_VALID'
   | 'PROMO_CODE_EXPIRED'
   | 'PROMO_CODE_USED_UP'
-  | 'PROMO_CODE_ALREADY_USED';
+  | 'PROMO_CODE_ALREADY_USED'
+  | 'NO_SAVED_PAYMENT_METHOD';
 
 export class CreditsError extends Error {
   constructor(
@@ -226,5 +227,12 @@ export type PromoCodeRefusal = 'PROMO_CODE_NOT_FOUND' | 'PROMO_CODE_NOT_YET_VALI
 export class PromoCodeRefusedError extends CreditsError {
   constructor(code: PromoCodeRefusal, promoCode: string, message: string, details: Record<string, unknown> = {}) {
     super(code, message, { promoCode, ...details });
+  }
+}
+
+/** Auto-recharge charges the card saved at a checkout; without one there is nothing to charge. */
+export class NoSavedPaymentMethodError extends CreditsError {
+  constructor(userId: string) {
+    super('NO_SAVED_PAYMENT_METHOD', 'Auto-recharge needs a saved card: buy a credit package once and the card you pay with is saved for it', { userId });
   }
 }

@@ -6,3 +6,4 @@ export { notificationRelayWorkflow } from './notification-relay/workflow';
 export { campaignGrantWorkflow } from './campaign/workflow';
 export { purchaseWorkflow } from './purchase/workflow';
 export { dailyBonusWorkflow } from './daily-bonus/workflow';
+export { autoRechargeWorkflow, autoRechargeRelayWorkflow } from './auto-recharge/workflow';

@@ -39,6 +39,7 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   PROMO_CODE_EXPIRED: 409,
   PROMO_CODE_USED_UP: 409,
   PROMO_CODE_ALREADY_USED: 409,
+  NO_SAVED_PAYMENT_METHOD: 409,
 };
 
 export interface ErrorBody {
