@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { randomUUID } from 'node:crypto';
 import type { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { AUTO_RECHARGE_WORKFLOW_TYPE, autoRechargeWorkflowId, type AutoRechargeResult } from '../../workflows/auto-recharge/contract';
 import { apiAs, flashcards } from '../support/api-client';
 import { startPaymentHarness, type PaymentHarness } from '../support/payments';
-import { waitFor, type SagaHarness } from '../support/saga-harness';
+import type { SagaHarness } from '../support/saga-harness';
+import { autoRechargeDriver } from '../support/auto-recharge';
 
 /**
  * Auto-recharge end to end: the API, a real worker on the real Temporal dev server, real Postgres,
@@ -17,10 +17,21 @@ const SECRET = 'auto-recharge-test-webhook-secret-0123456789';
 let harness: SagaHarness;
 let provider: FakePaymentProvider;
 let payments: PaymentHarness;
+let driver: ReturnType<typeof autoRechargeDriver>;
+let newUser: ReturnType<typeof autoRechargeDriver>['newUser'];
+let firstCheckout: ReturnType<typeof autoRechargeDriver>['firstCheckout'];
+let putAutoRecharge: ReturnType<typeof autoRechargeDriver>['putAutoRecharge'];
+let spend: ReturnType<typeof autoRechargeDriver>['spend'];
+let setCap: ReturnType<typeof autoRechargeDriver>['setCap'];
+let relay: ReturnType<typeof autoRechargeDriver>['relay'];
+let requestsOf: ReturnType<typeof autoRechargeDriver>['requestsOf'];
+let rechargeSettled: ReturnType<typeof autoRechargeDriver>['rechargeSettled'];
 
 beforeAll(async () => {
   payments = await startPaymentHarness({ webhookSecret: SECRET, env: { SIGNUP_CREDITS: '50', AUTO_RECHARGE_RELAY_CRON: '0 0 1 1 *' } });
   ({ harness, provider } = payments);
+  driver = autoRechargeDriver(payments, 'recharger');
+  ({ newUser, firstCheckout, putAutoRecharge, spend, setCap, relay, requestsOf, rechargeSettled } = driver);
 });
 
 afterAll(async () => {
@@ -31,66 +42,12 @@ afterEach(async () => {
   expect(await verifyLedger(harness.prisma)).toEqual([]);
 });
 
-let users = 0;
-async function newUser(): Promise<{ userId: string; auth: string }> {
-  const userId = `recharger-${process.pid}-${(users += 1)}`;
-  const auth = `Bearer ${await harness.tokenFor(userId)}`;
-  await request(harness.app).get('/users/me/credits').set('Authorization', auth).expect(200);
-  return { userId, auth };
-}
-
-/** The user's first purchase, paid on the provider's checkout: their card is saved with it. */
-async function firstCheckout(auth: string): Promise<void> {
-  const created = await request(harness.app).post('/credits/purchases').set('Authorization', auth).set('Idempotency-Key', `first-${randomUUID()}`).send({ packageId: 'starter' }).expect(201);
-  expect((await provider.complete(created.body.paymentIntentId)).status).toBe(200);
-  await waitFor(
-    async () => (await request(harness.app).get(`/credits/purchases/${created.body.id}`).set('Authorization', auth)).body.status,
-    (status) => status === 'fulfilled',
-    { what: 'the first checkout to be fulfilled' },
-  );
-}
-
-function putAutoRecharge(auth: string, body: object) {
-  return request(harness.app).put('/users/me/auto-recharge').set('Authorization', auth).send(body);
-}
-
 async function autoRecharge(auth: string) {
   return (await request(harness.app).get('/users/me/auto-recharge').set('Authorization', auth).expect(200)).body;
 }
 
 async function balanceOf(auth: string): Promise<number> {
   return (await request(harness.app).get('/users/me/credits').set('Authorization', auth).expect(200)).body.balance;
-}
-
-async function spend(userId: string, credits: number): Promise<void> {
-  const admin = `Bearer ${await harness.tokenFor('recharge-admin', 'admin')}`;
-  await request(harness.app).post(`/admin/users/${userId}/credit-adjustments`).set('Authorization', admin).set('Idempotency-Key', randomUUID()).send({ amount: -credits, reason: 'test spend' }).expect(201);
-}
-
-async function setCap(userId: string, maxBalance: number): Promise<void> {
-  const admin = `Bearer ${await harness.tokenFor('recharge-admin', 'admin')}`;
-  await request(harness.app).put(`/admin/users/${userId}/limits`).set('Authorization', admin).send({ maxBalance, reason: 'cap for the test' }).expect(200);
-}
-
-/** One run of the relay, as its Schedule would start it. */
-async function relay(): Promise<{ started: number; busy: number }> {
-  return harness.temporal.workflow.execute('autoRechargeRelayWorkflow', { taskQueue: harness.config.TEMPORAL_TASK_QUEUE, workflowId: `relay-${randomUUID()}`, args: [{ pageSize: 100 }] });
-}
-
-async function requestsOf(userId: string) {
-  return harness.prisma.autoRechargeRequest.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } });
-}
-
-/** Relays until every request of the user is done: the saga ran for each. */
-async function rechargeSettled(userId: string) {
-  return waitFor(
-    async () => {
-      await relay();
-      return requestsOf(userId);
-    },
-    (rows) => rows.length > 0 && rows.every((row) => row.status === 'done'),
-    { what: `the auto-recharge of ${userId} to finish`, timeoutMs: 60_000 },
-  );
 }
 
 async function notificationsOf(userId: string, kinds: string[]) {
