@@ -6,6 +6,7 @@ import { Page } from '../../ui/Page';
 import { useSession } from '../auth/session';
 import { useBalance } from '../credits/api';
 import { useReferral, useSubscription } from './api';
+import { AutoRechargeSection } from './AutoRechargeSection';
 
 function CopyButton({ text }: { text: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
@@ -102,6 +103,8 @@ export function ProfilePage() {
             </p>
           )}
         </section>
+
+        <AutoRechargeSection />
       </div>
     </Page>
   );
