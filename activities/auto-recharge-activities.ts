@@ -1,11 +1,17 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import type { PaymentProvider } from '../integrations/payments/payment-provider';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { recordPaymentIntent } from '../domain/purchases/purchase-store';
 import { planAutoRechargePurchase, type AutoRechargePlan } from '../domain/purchases/auto-recharge/auto-recharge-purchase';
-import { claimAutoRechargeRequest, completeAutoRechargeRequest, pendingAutoRechargeRequests, type PendingAutoRecharge } from '../domain/purchases/auto-recharge/auto-recharge-requests';
+import {
+  claimAutoRechargeRequest,
+  completeAutoRechargeRequest,
+  pendingAutoRechargeRequests,
+  takeOverAutoRechargeClaim,
+  type PendingAutoRecharge,
+} from '../domain/purchases/auto-recharge/auto-recharge-requests';
 import { recordAutoRechargeOutcome } from '../domain/purchases/auto-recharge/auto-recharge-settings';
 import { findPaymentCustomer, savePaymentCustomer } from '../domain/purchases/auto-recharge/payment-customers';
 import { writeNotification } from '../domain/notifications/write-notification';
@@ -21,6 +27,14 @@ export interface AutoRechargeActivityDependencies {
   clock: Clock;
   maxBalanceCredits: number;
 }
+
+// A claim this old and not done is looked at again by the relay: its run may have been terminated.
+// Far longer than a recharge takes; a run still retrying a charge keeps its claim (the relay finds it busy).
+const STALE_CLAIM_MS = 10 * 60_000;
+
+// Runs that ended without finishing their request and left nothing for an operator: a new run
+// takes the claim over. A FAILED run failed loudly (a refund that kept failing) and is left alone.
+const ABANDONED_RUN_STATUSES = new Set(['TERMINATED', 'TIMED_OUT', 'CANCELLED', 'NOT_FOUND']);
 
 // What the user is told, by outcome; outcomes with nothing to tell (not needed, turned off, a
 // duplicate run) write no notification.
@@ -41,7 +55,7 @@ const NOTIFICATION_KINDS: Partial<Record<AutoRechargeOutcomeCode, string>> = {
 export function createAutoRechargeActivities(deps: AutoRechargeActivityDependencies) {
   return {
     async pendingAutoRecharges(input: { pageSize: number }): Promise<PendingAutoRecharge[]> {
-      return pendingAutoRechargeRequests(deps.prisma, input.pageSize);
+      return pendingAutoRechargeRequests(deps.prisma, input.pageSize, new Date(deps.clock.now().getTime() - STALE_CLAIM_MS));
     },
 
     /**
@@ -66,8 +80,20 @@ export function createAutoRechargeActivities(deps: AutoRechargeActivityDependenc
       }
     },
 
+    /** Claims the request for this run, taking it over from an earlier run that was terminated. */
     async claimAutoRechargeRequest(input: AutoRechargeInput & { runId: string }): Promise<'claimed' | 'handled_elsewhere'> {
-      return asActivityFailure(() => claimAutoRechargeRequest(deps.prisma, { ...input, at: deps.clock.now() }));
+      const at = deps.clock.now();
+      const { claim, claimedByRunId } = await asActivityFailure(() => claimAutoRechargeRequest(deps.prisma, { ...input, at }));
+      if (claim === 'claimed' || !claimedByRunId) return claim;
+      const previousRun = await runStatus(deps.temporal, input.userId, claimedByRunId);
+      if (previousRun === 'FAILED') {
+        // It failed loudly for an operator (the purchase is listed as needing attention): the relay stops here.
+        await completeAutoRechargeRequest(deps.prisma, { requestId: input.requestId, outcome: 'saga_failed', at });
+        return 'handled_elsewhere';
+      }
+      if (!ABANDONED_RUN_STATUSES.has(previousRun)) return claim;
+      const movedNow = await takeOverAutoRechargeClaim(deps.prisma, { requestId: input.requestId, fromRunId: claimedByRunId, toRunId: input.runId, at });
+      return movedNow ? 'claimed' : 'handled_elsewhere';
     },
 
     async planAutoRecharge(input: AutoRechargeInput & { workflowId: string }): Promise<AutoRechargePlan> {
@@ -117,6 +143,16 @@ export function createAutoRechargeActivities(deps: AutoRechargeActivityDependenc
 }
 
 export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivities>;
+
+/** The status of the run that claimed a request; NOT_FOUND once Temporal no longer knows it. */
+async function runStatus(temporal: Client, userId: string, runId: string): Promise<string> {
+  try {
+    return (await temporal.workflow.getHandle(autoRechargeWorkflowId(userId), runId).describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+    throw error;
+  }
+}
 
 /**
  * The user's customer at the provider, made at their first checkout so the card they pay with is

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
 import type { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { AUTO_RECHARGE_WORKFLOW_TYPE, autoRechargeWorkflowId, type AutoRechargeResult } from '../../workflows/auto-recharge/contract';
@@ -143,6 +144,22 @@ describe('the crossing starts the saga', () => {
     const recharges = await harness.prisma.purchase.findMany({ where: { userId, idempotencyKey: { startsWith: 'auto-recharge:' } } });
     expect(recharges.map((purchase) => [purchase.packageId, purchase.status])).toEqual([['standard', 'fulfilled']]);
     expect(await balanceOf(auth)).toBe(110 + 500);
+  });
+
+  it('takes over a crossing whose saga ended without finishing it, and buys once', async () => {
+    const { userId, auth } = await newUser();
+    await firstCheckout(auth);
+    await putAutoRecharge(auth, { enabled: true, thresholdCredits: 120, packageId: 'starter' }).expect(200);
+    await spend(userId, 40);
+    // As if a run had claimed the request an hour ago and then been terminated, its history gone.
+    const [request] = await requestsOf(userId);
+    await harness.prisma.autoRechargeRequest.update({ where: { id: request!.id }, data: { status: 'claimed', workflowRunId: randomUUID(), claimedAt: new Date(Date.now() - 60 * 60_000) } });
+    const [done] = await rechargeSettled(userId);
+    expect(done).toMatchObject({ id: request!.id, outcome: 'succeeded' });
+    const run = await harness.temporal.workflow.getHandle(autoRechargeWorkflowId(userId)).describe();
+    expect(done!.workflowRunId).toBe(run.runId);
+    expect(await harness.prisma.purchase.count({ where: { userId, idempotencyKey: { startsWith: 'auto-recharge:' }, status: 'fulfilled' } })).toBe(1);
+    expect(await balanceOf(auth)).toBe(210);
   });
 });
 
