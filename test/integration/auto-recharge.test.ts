@@ -192,6 +192,22 @@ describe('declines and the balance cap', () => {
     expect(await requestsOf(userId)).toHaveLength(1);
   });
 
+  it('reports a charge the provider refused for another reason as a failure, and stays on', async () => {
+    const { userId, auth } = await newUser();
+    await firstCheckout(auth);
+    await putAutoRecharge(auth, { enabled: true, thresholdCredits: 120, packageId: 'starter' }).expect(200);
+    // The provider no longer knows the customer: 404, refused for good, but not a decline.
+    provider.customers.delete(provider.customerOfUser(userId)!.id);
+    await spend(userId, 40);
+    const [done] = await rechargeSettled(userId);
+    expect(done).toMatchObject({ outcome: 'provider_unavailable' });
+    expect(await autoRecharge(auth)).toMatchObject({ enabled: true, disabledReason: null, lastOutcome: { code: 'provider_unavailable', message: expect.stringContaining('PAYMENT_PROVIDER_REJECTED') } });
+    expect((await notificationsOf(userId, ['auto_recharge_failed'])).map((row) => row.payload)).toEqual([expect.objectContaining({ outcome: 'provider_unavailable', autoRechargeTurnedOff: false })]);
+    expect(await harness.prisma.purchase.findFirstOrThrow({ where: { userId, idempotencyKey: { startsWith: 'auto-recharge:' } } })).toMatchObject({ status: 'failed' });
+    expect(offSessionCalls(userId)).toHaveLength(1);
+    expect(await balanceOf(auth)).toBe(110);
+  });
+
   it('buys the largest package that fits under the cap instead, and says so', async () => {
     const { userId, auth } = await newUser();
     await firstCheckout(auth);

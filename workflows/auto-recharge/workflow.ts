@@ -53,7 +53,7 @@ export async function autoRechargeWorkflow(input: AutoRechargeInput): Promise<Au
       const declined = declineOf(error);
       const outcome: Outcome = declined
         ? { code: 'declined', message: `The saved card was declined (${declined}); auto-recharge is off until you turn it on again`, purchaseId, turnOff: true }
-        : { code: 'provider_unavailable', message: 'The payment provider could not be reached; nothing was charged or granted', purchaseId, turnOff: false };
+        : { code: 'provider_unavailable', message: `The charge did not go through (${failureTypeOf(error)}); nothing was granted and auto-recharge stays on`, purchaseId, turnOff: false };
       await purchases.endPurchase({ purchaseId, status: 'failed', reason: outcome.message });
       return finish(outcome);
     }
@@ -76,6 +76,11 @@ export async function autoRechargeWorkflow(input: AutoRechargeInput): Promise<Au
     }
     return finish({ code: 'refunded', message, purchaseId, turnOff: false });
   });
+}
+
+function failureTypeOf(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure && cause.type ? cause.type : 'PAYMENT_PROVIDER_UNAVAILABLE';
 }
 
 /** The provider's decline code when the charge was declined; undefined for any other failure. */
