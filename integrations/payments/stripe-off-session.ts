@@ -39,6 +39,7 @@ export function stripeOffSessionMethods(stripe: Stripe, stripeCall: <T>(call: ()
         if (error instanceof Stripe.errors.StripeCardError) {
           throw new PaymentDeclinedError(`Stripe declined the off-session charge: ${error.message}`, error.decline_code ?? error.code ?? 'card_declined', error.statusCode ?? 402, { cause: error });
         }
+        // Anything else is classified like every other Stripe call: outages retried, refusals final.
         return stripeCall(() => Promise.reject(error));
       }
       // `requires_action` and friends: the bank wants the cardholder, who is not here.
