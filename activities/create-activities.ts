@@ -6,6 +6,7 @@ import type { SubscriptionBilling } from '../integrations/payments/subscription-
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
 import type { WorkKind } from '../workflows/task-queues';
+import { createAutoRechargeActivities } from './auto-recharge-activities';
 import { createBackfillActivities } from './backfill-activities';
 import { createCampaignActivities } from './campaign-activities';
 import { createDailyBonusActivities } from './daily-bonus-activities';
@@ -40,6 +41,7 @@ function factories(deps: ActivityDeps) {
     createDailyBonusActivities(deps),
     createNotificationActivities({ ...deps, delivery: deps.notificationDelivery }),
     createSubscriptionActivities(deps),
+    createAutoRechargeActivities({ ...deps, provider: deps.paymentProvider }),
   ] as const;
 }
 
@@ -60,6 +62,9 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   markPurchasePaid: 'ledger',
   fulfilPurchase: 'ledger',
   endPurchase: 'ledger',
+  claimAutoRechargeRequest: 'ledger',
+  planAutoRecharge: 'ledger',
+  finishAutoRecharge: 'ledger',
   // Slow, heartbeating, rate-limited by the provider.
   generate: 'generator',
   // Calls to the payment provider over HTTP.
@@ -67,6 +72,7 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   cancelPaymentIntent: 'payments',
   refundPurchase: 'payments',
   reconcileSubscriptionsPage: 'payments',
+  chargeAutoRecharge: 'payments',
   // Set-based pages over many rows, and webhook deliveries: throughput work that may wait.
   backfillUserPage: 'batch',
   countUsers: 'batch',
@@ -81,6 +87,8 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   releaseIfOrphaned: 'batch',
   undeliveredNotifications: 'batch',
   deliverNotification: 'batch',
+  pendingAutoRecharges: 'batch',
+  startAutoRecharge: 'batch',
 };
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;

@@ -27,6 +27,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { StripeWebhookService } from '../orchestration/stripe-webhook-service';
 import { createStripeClient } from '../integrations/payments/stripe-payment-provider';
 import { purchaseRoutes } from './routes/purchases';
+import { autoRechargeRoutes } from './routes/auto-recharge';
 import { achievementRoutes } from './routes/achievements';
 import { recordActivityDays } from './middleware/activity-days';
 import { recordUserActivityDay } from '../domain/bonuses/daily-bonus';
@@ -128,6 +129,7 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
   app.use(subscriptionRoutes(subscriptions, config));
+  app.use(autoRechargeRoutes({ prisma, clock }));
   app.use(promoCodeRoutes({ prisma, clock }));
   app.use(purchaseAttentionRoutes({ prisma, clock, temporal: deps.temporal, config }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));

@@ -11,6 +11,7 @@ import { cancelGenerationBody, createGenerationBody, generationIdParams, generat
 import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
+import { autoRechargeBody } from './routes/auto-recharge';
 import { createPromoCodeBody } from './routes/promo-codes';
 import { attentionEventParams, attentionPurchaseParams, attentionResolveBody, purchaseAttentionQuery } from './routes/purchase-attention';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
@@ -181,6 +182,23 @@ const anyObject = z.object({}).catchall(z.unknown());
 const probeResult = z.enum(['ok', 'unavailable']);
 const healthView = z.object({ status: z.enum(['ok', 'degraded']), database: probeResult.optional(), temporal: probeResult.optional() });
 
+const autoRechargeView = z.object({
+  enabled: z.boolean(),
+  thresholdCredits: z.number().int().nullable(),
+  packageId: z.string().nullable(),
+  targetBalanceCredits: z.number().int().nullable(),
+  savedPaymentMethod: z.boolean().meta({ description: 'A card saved at a paid checkout, which auto-recharge charges off-session' }),
+  disabledReason: z.string().nullable().meta({ description: 'Why the service turned auto-recharge off (a declined card)' }),
+  lastOutcome: z
+    .object({
+      code: z.enum(['succeeded', 'capped', 'cap_full', 'not_needed', 'disabled', 'declined', 'no_payment_method', 'refunded', 'provider_unavailable']),
+      message: z.string(),
+      purchaseId: z.string().nullable(),
+      at: z.string(),
+    })
+    .nullable(),
+});
+
 interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   path: string;
@@ -320,6 +338,12 @@ const ROUTE_SPECS: RouteSpec[] = [
       200: json(purchaseView, 'Replayed Idempotency-Key: the purchase it made'),
       ...errors(400, 401, 404, 409, 422, 503),
     },
+  },
+  { method: 'get', path: '/users/me/auto-recharge', summary: "The caller's auto-recharge: settings, whether a card is saved, the last recharge's outcome and why it was turned off", auth: 'user', responses: { 200: json(autoRechargeView, 'Auto-recharge'), ...errors(401) } },
+  {
+    method: 'put', path: '/users/me/auto-recharge', summary: 'Turn auto-recharge on, off or change it: below thresholdCredits (the settled balance) the saved card buys packageId, or the package reaching targetBalanceCredits, within the balance cap (audited)', auth: 'user',
+    request: { body: { content: { 'application/json': { schema: autoRechargeBody } } } },
+    responses: { 200: json(autoRechargeView, 'Saved'), ...errors(400, 401, 409) },
   },
   { method: 'get', path: '/credits/purchases/{id}', summary: "A purchase and its status (the buyer's own only)", auth: 'user', request: { params: purchaseParams }, responses: { 200: json(purchaseView, 'The purchase'), ...errors(400, 401, 404) } },
   {

@@ -2,7 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import type { Config } from '../platform/config';
 import { scheduledWorkflow } from './scheduled-workflow';
 
-type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SUBSCRIPTION_RECONCILE_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
+type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SUBSCRIPTION_RECONCILE_CRON' | 'AUTO_RECHARGE_RELAY_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
 
 interface RecurringJob {
   scheduleId: string;
@@ -27,6 +27,7 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
       scheduledWorkflow('dailyBonusWorkflow', { ...where, args: [{ ...page, baseCredits: config.DAILY_BONUS_CREDITS, streakLength: config.DAILY_BONUS_STREAK_DAYS }] }),
     ),
     job('notification-relay', config.NOTIFICATION_RELAY_CRON, (where) => scheduledWorkflow('notificationRelayWorkflow', { ...where, args: [page] })),
+    job('auto-recharge-relay', config.AUTO_RECHARGE_RELAY_CRON, (where) => scheduledWorkflow('autoRechargeRelayWorkflow', { ...where, args: [page] })),
   ];
 }
 

@@ -173,6 +173,8 @@ const configSchema = z
     NOTIFY_WEBHOOK_URL: unsetIfEmpty(z.string().url().optional()),
     NOTIFY_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_NOTIFY_WEBHOOK_SECRET)),
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
+    // Starts auto-recharge sagas for the threshold crossings the ledger recorded (at most a minute late).
+    AUTO_RECHARGE_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
     // Bought subscriptions: asks the provider about each live one and applies a paid period or a

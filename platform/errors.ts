@@ -37,7 +37,8 @@ export type CreditsErrorCode =
   | 'PROMO_CODE_USED_UP'
   | 'PROMO_CODE_ALREADY_USED'
   | 'SUBSCRIPTION_ALREADY_ACTIVE'
-  | 'SUBSCRIPTION_STATE_CONFLICT';
+  | 'SUBSCRIPTION_STATE_CONFLICT'
+  | 'NO_SAVED_PAYMENT_METHOD';
 
 export class CreditsError extends Error {
   constructor(
@@ -242,5 +243,12 @@ export class SubscriptionAlreadyActiveError extends CreditsError {
 export class SubscriptionStateConflictError extends CreditsError {
   constructor(message: string, details: Record<string, unknown>) {
     super('SUBSCRIPTION_STATE_CONFLICT', message, details);
+  }
+}
+
+/** Auto-recharge charges the card saved at a checkout; without one there is nothing to charge. */
+export class NoSavedPaymentMethodError extends CreditsError {
+  constructor(userId: string) {
+    super('NO_SAVED_PAYMENT_METHOD', 'Auto-recharge needs a saved card: buy a credit package once and the card you pay with is saved for it', { userId });
   }
 }

@@ -8,3 +8,4 @@ export { purchaseWorkflow } from './purchase/workflow';
 export { purchaseRefundWorkflow } from './purchase/refund-workflow';
 export { dailyBonusWorkflow } from './daily-bonus/workflow';
 export { subscriptionReconcileWorkflow } from './subscription-reconcile/workflow';
+export { autoRechargeWorkflow, autoRechargeRelayWorkflow } from './auto-recharge/workflow';

@@ -163,3 +163,14 @@ export const SUBSCRIPTION_RECONCILE_ACTIVITY_OPTIONS: ActivityOptions = {
     maximumAttempts: 10,
   },
 };
+
+/**
+ * Auto-recharge's off-session charge: money moves, so like the compensations it keeps trying
+ * through a provider outage (about 16 hours, 5 minutes apart at most) with the same
+ * Idempotency-Key, which finds the first attempt's charge instead of making another. A declined
+ * card is an answer, not an outage: never retried, and auto-recharge is turned off.
+ */
+export const OFF_SESSION_CHARGE_ACTIVITY_OPTIONS: ActivityOptions = {
+  ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS,
+  retry: { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS.retry, nonRetryableErrorTypes: ['PAYMENT_DECLINED', 'PAYMENT_PROVIDER_REJECTED'] },
+};

@@ -41,6 +41,7 @@ const STATUS_BY_CODE: Record<CreditsErrorCode, number> = {
   PROMO_CODE_ALREADY_USED: 409,
   SUBSCRIPTION_ALREADY_ACTIVE: 409,
   SUBSCRIPTION_STATE_CONFLICT: 409,
+  NO_SAVED_PAYMENT_METHOD: 409,
 };
 
 export interface ErrorBody {

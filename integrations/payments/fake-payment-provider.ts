@@ -27,6 +27,12 @@ import { FakeSubscriptionProvider } from './fake-subscription-provider';
  *   error                answer 503 without acting
  *   drop_after_effect    act (and remember the answer under the Idempotency-Key), then drop the connection
  *   error_after_effect   act, then answer 500
+ *   POST /v1/customers/:id/decline_off_session {"reason"}   the customer's bank will decline off-session charges
+ *
+ * Auto-recharge: POST /v1/customers makes a customer (one per user); an intent created with its
+ * `customerId` saves the card when it is paid, like Stripe's `setup_future_usage`, and
+ * POST /v1/off_session_payments charges that card at once (no webhook: the caller has the answer),
+ * or answers 402 when no card is saved or the bank declines.
  *
  * A person pays on its checkout page instead: GET /checkout/:id (as HTML when the browser asks for
  * it, JSON instructions otherwise) shows the amount with Pay and Decline buttons, which settle the
@@ -59,12 +65,24 @@ interface StoredResponse {
   body: unknown;
 }
 
+export interface FakeCustomer {
+  id: string;
+  userId: string;
+  // Set when a checkout made with this customer is paid.
+  savedPaymentMethodId: string | null;
+  // When set, off-session charges are declined with this reason.
+  offSessionDecline: string | null;
+}
+
 class HttpError extends Error {
+  readonly code: string | undefined;
   constructor(
     readonly status: number,
-    message: string,
+    codeOrMessage: string,
+    message?: string,
   ) {
-    super(message);
+    super(message ?? codeOrMessage);
+    this.code = message === undefined ? undefined : codeOrMessage;
   }
 }
 
@@ -80,6 +98,9 @@ export class FakePaymentProvider {
   readonly disputes: Array<{ paymentIntentId: string; amountCents: number }> = [];
   readonly faultsServed: Array<{ endpoint: FakeProviderEndpoint; fault: FakeProviderFault; idempotencyKey: string | null }> = [];
   private readonly faults = new Map<FakeProviderEndpoint, Array<FakeProviderFault>>();
+  // Auto-recharge: customers by id, with the card saved at their first paid checkout.
+  readonly customers = new Map<string, FakeCustomer>();
+  private readonly intentCustomers = new Map<string, string>();
   webhookUrl: string | undefined;
   private readonly events = new Map<string, PaymentWebhookEvent>();
   private readonly idempotent = new Map<string, StoredResponse>();
@@ -184,7 +205,42 @@ export class FakePaymentProvider {
     if (intent.status !== 'requires_payment') throw new HttpError(409, `Payment intent ${intentId} is already ${intent.status}`);
     intent.status = status;
     intent.failureReason = failureReason;
+    if (status === 'succeeded') this.saveCard(this.intentCustomers.get(intentId));
     return intent;
+  }
+
+  /** The customer of a user, once the user's first checkout made one. */
+  customerOfUser(userId: string): FakeCustomer | undefined {
+    return [...this.customers.values()].find((customer) => customer.userId === userId);
+  }
+
+  /** From now on the user's bank declines off-session charges with `reason` (null: accepts again). */
+  declineOffSessionCharges(userId: string, reason: string | null = 'card_declined'): void {
+    const customer = this.customerOfUser(userId);
+    if (!customer) throw new HttpError(404, `User ${userId} is no customer`);
+    customer.offSessionDecline = reason;
+  }
+
+  private saveCard(customerId: string | undefined): void {
+    const customer = customerId ? this.customers.get(customerId) : undefined;
+    if (customer && !customer.savedPaymentMethodId) customer.savedPaymentMethodId = `pm_${randomUUID().replace(/-/g, '')}`;
+  }
+
+  private createCustomer(body: Record<string, unknown>): { id: string; userId: string } {
+    if (typeof body.userId !== 'string' || body.userId.length === 0) throw new HttpError(400, 'userId is required');
+    const customer: FakeCustomer = { id: `cus_${randomUUID().replace(/-/g, '')}`, userId: body.userId, savedPaymentMethodId: null, offSessionDecline: null };
+    this.customers.set(customer.id, customer);
+    return { id: customer.id, userId: customer.userId };
+  }
+
+  /** Charges the saved card at once: succeeded, or 402 with the decline's reason. */
+  private chargeOffSession(body: Record<string, unknown>): PaymentIntent {
+    const customer = typeof body.customerId === 'string' ? this.customers.get(body.customerId) : undefined;
+    if (!customer) throw new HttpError(404, 'No such customer');
+    if (!customer.savedPaymentMethodId) throw new HttpError(402, 'no_saved_payment_method', 'The customer has no saved payment method');
+    if (customer.offSessionDecline) throw new HttpError(402, customer.offSessionDecline, `The card was declined: ${customer.offSessionDecline}`);
+    const intent = this.createIntent(body);
+    return { ...this.settle(intent.id, 'succeeded', null) };
   }
 
   private emit(type: string, intent: PaymentIntent, amountCents = intent.amountCents): Promise<WebhookDelivery> {
@@ -246,7 +302,7 @@ export class FakePaymentProvider {
       if (await this.serveCheckoutPage(req, res, path)) return;
       const body = await readJson(req);
       const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-      if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver|dashboard_refund|dispute)$/.test(path) && path !== '/v1/faults') this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
+      if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver|dashboard_refund|dispute|decline_off_session)$/.test(path) && path !== '/v1/faults') this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
       const fault = this.nextFault(req.method ?? 'GET', path, idempotencyKey);
       if (fault === 'timeout') return await hangUntilClientGivesUp(req, res);
       if (fault === 'error') return send(res, 503, { error: { message: 'Injected fault: the provider is unavailable' } });
@@ -257,7 +313,8 @@ export class FakePaymentProvider {
       send(res, status, answer);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      send(res, status, { error: { message: error instanceof Error ? error.message : String(error) } });
+      const code = error instanceof HttpError && error.code ? { code: error.code } : {};
+      send(res, status, { error: { ...code, message: error instanceof Error ? error.message : String(error) } });
     }
   }
 
@@ -286,6 +343,15 @@ export class FakePaymentProvider {
     const redeliver = /^\/v1\/events\/([^/]+)\/redeliver$/.exec(path);
     const checkout = /^\/checkout\/([^/]+)$/.exec(path);
     if (method === 'POST' && path === '/v1/payment_intents') return this.once(path, idempotencyKey, body, () => this.createIntent(body));
+    const declineOffSession = /^\/v1\/customers\/([^/]+)\/decline_off_session$/.exec(path);
+    if (method === 'POST' && path === '/v1/customers') return this.once(path, idempotencyKey, body, () => this.createCustomer(body));
+    if (method === 'POST' && path === '/v1/off_session_payments') return this.once(path, idempotencyKey, body, () => this.chargeOffSession(body));
+    if (method === 'POST' && declineOffSession) {
+      const customer = this.customers.get(decodeURIComponent(declineOffSession[1]!));
+      if (!customer) throw new HttpError(404, 'No such customer');
+      customer.offSessionDecline = typeof body.reason === 'string' ? body.reason : 'card_declined';
+      return { status: 200, body: customer };
+    }
     if (method === 'POST' && path === '/v1/refunds') return this.once(path, idempotencyKey, body, () => this.refund(body));
     if (method === 'POST' && intentAction?.[2] === 'cancel') return this.once(path, idempotencyKey, body, () => this.cancel(decodeURIComponent(intentAction[1]!)));
     if (method === 'POST' && intentAction?.[2] === 'complete') return { status: 200, body: await this.complete(decodeURIComponent(intentAction[1]!)) };
@@ -318,6 +384,7 @@ export class FakePaymentProvider {
     this.intents.set(id, intent);
     const returnUrls = body.returnUrls as { success?: unknown; cancel?: unknown } | undefined;
     if (typeof returnUrls?.success === 'string' && typeof returnUrls.cancel === 'string') this.returnUrls.set(id, { success: returnUrls.success, cancel: returnUrls.cancel });
+    if (typeof body.customerId === 'string' && this.customers.has(body.customerId)) this.intentCustomers.set(id, body.customerId);
     return { ...intent };
   }
 

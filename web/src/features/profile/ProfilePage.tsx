@@ -7,6 +7,7 @@ import { useSession } from '../auth/session';
 import { useBalance } from '../credits/api';
 import { SubscriptionSummary } from '../subscriptions/SubscriptionSection';
 import { useReferral } from './api';
+import { AutoRechargeSection } from './AutoRechargeSection';
 
 function CopyButton({ text }: { text: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
@@ -94,6 +95,8 @@ export function ProfilePage() {
           <h2 id="profile-subscription">Subscription</h2>
           <SubscriptionSummary />
         </section>
+
+        <AutoRechargeSection />
       </div>
     </Page>
   );
