@@ -3,7 +3,8 @@ import type { PrismaClient, Purchase } from '../../generated/prisma/client';
 /**
  * What an operator must look at in purchases: money taken and no credits granted (a purchase left
  * `paid`, typically because its refund kept failing and the saga ended for an operator), disputed
- * payments, and provider events that matched no purchase or disagreed with one. Each stays listed
+ * payments, and provider events that matched no purchase or subscription, disagreed with one, or
+ * paid a subscription period that could not be granted. Each stays listed
  * until an operator resolves it with a reason (audited by the caller).
  */
 export type AttentionKind = 'stuck_paid' | 'disputed' | 'unmatched_webhook';
@@ -20,7 +21,9 @@ export interface AttentionItem {
   since: string;
 }
 
-const UNMATCHED_OUTCOMES = ['ignored_unknown_purchase', 'ignored_mismatch'];
+// A subscription's events too: one for a subscription we do not know, and a paid period granted
+// nothing (a second plan paid while another is live): money the provider keeps billing for nothing.
+const UNMATCHED_OUTCOMES = ['ignored_unknown_purchase', 'ignored_mismatch', 'ignored_unknown_subscription', 'ignored_period'];
 
 export async function purchasesNeedingAttention(prisma: PrismaClient, options: { paidBefore: Date; limit: number }): Promise<AttentionItem[]> {
   const [stuck, disputed, unmatched] = await Promise.all([

@@ -272,6 +272,8 @@ describe('a replaced checkout', () => {
     const event = await harness.prisma.paymentWebhookEvent.findUniqueOrThrow({ where: { eventId: delivery.eventId } });
     expect(event.outcome).toBe('ignored_period');
     expect(await balanceOf(auth)).toBe(300);
+    // Money taken for nothing: an operator sees it.
+    expect(await needingAttention()).toContainEqual(expect.objectContaining({ kind: 'unmatched_webhook', eventId: delivery.eventId, detail: expect.stringContaining('ignored_period') }));
   });
 });
 
@@ -294,8 +296,14 @@ describe('what is refused', () => {
     await request(harness.app).post('/webhooks/payments/subscriptions').set('Content-Type', 'application/json').send(body).expect(401);
     const outcome = await postSubscriptionEvent('customer.subscription.updated', randomUUID(), `sub_unknown_${randomUUID()}`, null);
     expect(outcome).toMatchObject({ duplicate: false, outcome: 'ignored_unknown_subscription' });
+    expect(await needingAttention()).toContainEqual(expect.objectContaining({ kind: 'unmatched_webhook', detail: 'customer.subscription.updated: ignored_unknown_subscription' }));
   });
 });
+
+async function needingAttention(): Promise<Array<Record<string, unknown>>> {
+  const admin = `Bearer ${await harness.tokenFor('ops-attention', 'admin')}`;
+  return (await request(harness.app).get('/admin/purchases?status=needs_attention').set('Authorization', admin).expect(200)).body.items;
+}
 
 /** A signed fake-provider event built by hand (a second report of a period, an unknown subscription). */
 async function postSubscriptionEvent(type: string, subscriptionId: string, providerSubscriptionId: string, period: { periodStart: Date; periodEnd: Date } | null) {
