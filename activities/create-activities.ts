@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Generator } from '../domain/generations/generator';
 import type { PaymentProvider } from '../integrations/payments/payment-provider';
+import type { SubscriptionBilling } from '../integrations/payments/subscription-billing';
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
 import type { WorkKind } from '../workflows/task-queues';
+import { createAutoRechargeActivities } from './auto-recharge-activities';
 import { createBackfillActivities } from './backfill-activities';
 import { createCampaignActivities } from './campaign-activities';
 import { createDailyBonusActivities } from './daily-bonus-activities';
@@ -12,6 +14,7 @@ import { createGenerationActivities } from './generation-activities';
 import { createNotificationActivities, type NotificationDeliveryConfig } from './notification-activities';
 import { createPurchaseActivities } from './purchase-activities';
 import { createSweepActivities } from './sweep-activities';
+import { createSubscriptionActivities } from './subscription-activities';
 
 /** Everything the activities need from the world; the worker passes real parts, tests pass others. */
 export interface ActivityDeps {
@@ -19,6 +22,7 @@ export interface ActivityDeps {
   temporal: Client;
   generator: Generator;
   paymentProvider: PaymentProvider;
+  subscriptionBilling: SubscriptionBilling;
   clock: Clock;
   holdTimeoutMs: number;
   minCreditsToGenerate: number;
@@ -36,6 +40,8 @@ function factories(deps: ActivityDeps) {
     createSweepActivities(deps),
     createDailyBonusActivities(deps),
     createNotificationActivities({ ...deps, delivery: deps.notificationDelivery }),
+    createSubscriptionActivities(deps),
+    createAutoRechargeActivities({ ...deps, provider: deps.paymentProvider }),
   ] as const;
 }
 
@@ -57,12 +63,17 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   markPurchasePaid: 'ledger',
   fulfilPurchase: 'ledger',
   endPurchase: 'ledger',
+  claimAutoRechargeRequest: 'ledger',
+  planAutoRecharge: 'ledger',
+  finishAutoRecharge: 'ledger',
   // Slow, heartbeating, rate-limited by the provider.
   generate: 'generator',
   // Calls to the payment provider over HTTP.
   createPaymentIntent: 'payments',
   cancelPaymentIntent: 'payments',
   refundPurchase: 'payments',
+  reconcileSubscriptionsPage: 'payments',
+  chargeAutoRecharge: 'payments',
   // Set-based pages over many rows, and webhook deliveries: throughput work that may wait.
   backfillUserPage: 'batch',
   countUsers: 'batch',
@@ -77,6 +88,8 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   releaseIfOrphaned: 'batch',
   undeliveredNotifications: 'batch',
   deliverNotification: 'batch',
+  pendingAutoRecharges: 'batch',
+  startAutoRecharge: 'batch',
 };
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;

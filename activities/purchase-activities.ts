@@ -4,10 +4,13 @@ import type { Clock } from '../platform/clock';
 import { fulfilPurchase, type FulfilmentOutcome } from '../domain/purchases/purchase-grant';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
 import type { CreditsMetrics } from '../platform/metrics';
-import { PaymentProviderError, type PaymentIntentStatus, type PaymentProvider } from '../integrations/payments/payment-provider';
-import { fulfilledPurchasesOfBuyer, movePurchase, recordPaymentIntent } from '../domain/purchases/purchase-store';
+import type { PaymentIntentStatus, PaymentProvider } from '../integrations/payments/payment-provider';
+import { fulfilledPurchasesOfBuyer, movePurchase, recordPaymentIntent, recordRefundReason } from '../domain/purchases/purchase-store';
 import { recordAchievementProgress } from '../domain/achievements/achievements';
 import { asActivityFailure } from './activity-failure';
+import { providerCall } from './provider-failure';
+import { paymentCustomerFor } from './auto-recharge-activities';
+import { markCardSaved } from '../domain/purchases/auto-recharge/payment-customers';
 
 export interface PurchaseActivityDependencies {
   prisma: PrismaClient;
@@ -26,7 +29,9 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
   return {
     async createPaymentIntent(input: { purchaseId: string; idempotencyKey: string }): Promise<{ id: string; checkoutUrl: string }> {
       const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
-      const intent = await provider(() =>
+      // The buyer as the provider's customer, so the card they pay with is saved for auto-recharge.
+      const customerId = await paymentCustomerFor({ prisma: deps.prisma, provider: deps.provider }, purchase.userId);
+      const intent = await providerCall(() =>
         deps.provider.createPaymentIntent(
           {
             purchaseId: purchase.id,
@@ -34,6 +39,7 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
             currency: purchase.currency,
             description: `${purchase.credits} credits (${purchase.packageId})`,
             ...(purchase.successUrl && purchase.cancelUrl ? { returnUrls: { success: purchase.successUrl, cancel: purchase.cancelUrl } } : {}),
+            customerId,
           },
           input.idempotencyKey,
         ),
@@ -43,12 +49,16 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
     },
 
     async cancelPaymentIntent(input: { paymentIntentId: string; idempotencyKey: string }): Promise<{ status: PaymentIntentStatus; failureReason: string | null }> {
-      const intent = await provider(() => deps.provider.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey));
+      const intent = await providerCall(() => deps.provider.cancelPaymentIntent(input.paymentIntentId, input.idempotencyKey));
       return { status: intent.status, failureReason: intent.failureReason ?? null };
     },
 
     async markPurchasePaid(input: { purchaseId: string }): Promise<void> {
-      await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: 'paid', at: deps.clock.now() }));
+      const at = deps.clock.now();
+      await asActivityFailure(() => movePurchase(deps.prisma, input.purchaseId, { to: 'paid', at }));
+      // A checkout made with the buyer's customer saved its card: auto-recharge may now be turned on.
+      const { userId } = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId }, select: { userId: true } });
+      await markCardSaved(deps.prisma, userId, at);
     },
 
     async fulfilPurchase(input: { purchaseId: string; idempotencyKey: string }): Promise<FulfilmentOutcome> {
@@ -72,14 +82,19 @@ export function createPurchaseActivities(deps: PurchaseActivityDependencies) {
       return outcome;
     },
 
-    /** Refunds the whole payment at the provider, then records the purchase as refunded. */
+    /**
+     * Refunds the whole payment at the provider, then records the purchase as refunded. The reason
+     * sent is the one the first attempt recorded (recordRefundReason says why).
+     */
     async refundPurchase(input: { purchaseId: string; idempotencyKey: string; reason: string }): Promise<{ refundId: string }> {
       const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: input.purchaseId } });
       if (!purchase.providerPaymentId) throw ApplicationFailure.create({ type: 'PURCHASE_STATE_CONFLICT', message: `Purchase ${purchase.id} has no payment to refund`, nonRetryable: true });
-      const refund = await provider(() =>
-        deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason: input.reason }, input.idempotencyKey),
-      );
-      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason: input.reason }));
+      if (purchase.status !== 'paid' && purchase.status !== 'refunded') {
+        throw ApplicationFailure.create({ type: 'PURCHASE_STATE_CONFLICT', message: `Purchase ${purchase.id} is ${purchase.status}; only a paid purchase is refunded`, nonRetryable: true });
+      }
+      const reason = purchase.status === 'paid' ? await recordRefundReason(deps.prisma, purchase.id, input.reason) : (purchase.failureReason ?? input.reason);
+      const refund = await providerCall(() => deps.provider.refundPayment({ paymentIntentId: purchase.providerPaymentId!, amountCents: purchase.priceCents, reason }, input.idempotencyKey));
+      const { movedNow } = await asActivityFailure(() => movePurchase(deps.prisma, purchase.id, { to: 'refunded', at: deps.clock.now(), providerRefundId: refund.id, reason }));
       if (movedNow) deps.metrics?.purchases.inc({ outcome: 'refunded' });
       return { refundId: refund.id };
     },
@@ -99,22 +114,4 @@ async function countPurchaseOutcome(deps: PurchaseActivityDependencies, purchase
   const purchase = await deps.prisma.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { priceCents: true, currency: true } });
   deps.metrics.purchases.inc({ outcome });
   deps.metrics.purchaseRevenueCents.inc({ currency: purchase.currency }, purchase.priceCents);
-}
-
-/** Provider errors become typed ApplicationFailures: refused for good, or worth retrying. */
-async function provider<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof PaymentProviderError) {
-      throw ApplicationFailure.create({
-        type: error.retryable ? 'PAYMENT_PROVIDER_UNAVAILABLE' : 'PAYMENT_PROVIDER_REJECTED',
-        message: error.message,
-        details: [{ httpStatus: error.httpStatus }],
-        nonRetryable: !error.retryable,
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }

@@ -27,6 +27,7 @@ import { stripeWebhookRoutes } from './routes/stripe-webhooks';
 import { StripeWebhookService } from '../orchestration/stripe-webhook-service';
 import { createStripeClient } from '../integrations/payments/stripe-payment-provider';
 import { purchaseRoutes } from './routes/purchases';
+import { autoRechargeRoutes } from './routes/auto-recharge';
 import { achievementRoutes } from './routes/achievements';
 import { recordActivityDays } from './middleware/activity-days';
 import { recordUserActivityDay } from '../domain/bonuses/daily-bonus';
@@ -38,6 +39,9 @@ import { stripApiPrefix } from './middleware/api-prefix';
 import { serveWebApp } from './middleware/web-app';
 import { devSessionRoutes } from './routes/dev-session';
 import { eventRoutes } from './routes/events';
+import { subscriptionRoutes, subscriptionWebhookRoutes } from './routes/subscriptions';
+import { SubscriptionService } from '../orchestration/subscription-service';
+import { createSubscriptionBilling } from '../integrations/payments/create-payment-provider';
 
 export interface AppDependencies {
   config: Config;
@@ -81,10 +85,12 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   // Refused and ignored webhooks are worth a warning in the logs (the event table keeps them too).
   const logger = deps.logger;
   const logWarning = logger ? (message: string, context: Record<string, unknown>) => logger.warn(context, message) : undefined;
-  const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning });
+  const purchases = new PurchaseService({ prisma, temporal: deps.temporal, clock, config, logWarning, metrics });
+  const subscriptions = new SubscriptionService({ prisma, billing: createSubscriptionBilling(config), clock, config, metrics, logWarning });
   // Before the JSON parser: the webhook's signature covers the raw body.
+  app.use(subscriptionWebhookRoutes({ service: subscriptions, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(paymentWebhookRoutes({ service: purchases, secret: config.PAYMENT_WEBHOOK_SECRET, maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
-  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
+  app.use(stripeWebhookRoutes({ stripe: stripeWebhooks(deps, purchases, metrics, logWarning, subscriptions), maxBodyBytes: config.API_MAX_BODY_BYTES, logWarning }));
   app.use(express.json({ limit: config.API_MAX_BODY_BYTES, strict: true }));
 
   app.use(healthRoutes({ prisma, temporal: deps.temporal }));
@@ -122,8 +128,10 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   app.use(notificationRoutes({ prisma, clock }));
   app.use(referralRoutes({ prisma, clock, config, metrics }));
   app.use(purchaseRoutes(purchases, config));
+  app.use(subscriptionRoutes(subscriptions, config));
+  app.use(autoRechargeRoutes({ prisma, clock }));
   app.use(promoCodeRoutes({ prisma, clock }));
-  app.use(purchaseAttentionRoutes({ prisma, clock }));
+  app.use(purchaseAttentionRoutes({ prisma, clock, temporal: deps.temporal, config }));
   app.use(adminRoutes({ prisma, clock, temporal: deps.temporal, config, metrics }));
   app.use(achievementRoutes({ prisma }));
   app.use(campaignRoutes({ prisma, clock, temporal: deps.temporal, config }));
@@ -141,9 +149,9 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
 }
 
 /** Stripe's webhook receiver when Stripe is the provider; null otherwise (the route answers 503). */
-function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning?: (message: string, context: Record<string, unknown>) => void) {
+function stripeWebhooks(deps: AppDependencies, purchases: PurchaseService, metrics: CreditsMetrics, logWarning: ((message: string, context: Record<string, unknown>) => void) | undefined, subscriptions: SubscriptionService) {
   const { config } = deps;
   if (config.PAYMENT_PROVIDER !== 'stripe' || !config.STRIPE_SECRET_KEY || !config.STRIPE_WEBHOOK_SECRET) return null;
   const client = createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: 10_000 });
-  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, stripe: client, clock: deps.clock, metrics, logWarning }) };
+  return { client, webhookSecret: config.STRIPE_WEBHOOK_SECRET, service: new StripeWebhookService({ prisma: deps.prisma, purchases, subscriptions, stripe: client, clock: deps.clock, metrics, logWarning }) };
 }

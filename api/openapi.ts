@@ -11,10 +11,13 @@ import { cancelGenerationBody, createGenerationBody, generationIdParams, generat
 import { devSessionBody } from './routes/dev-session';
 import { notificationListQuery } from './routes/notifications';
 import { createPurchaseBody, purchaseParams } from './routes/purchases';
+import { autoRechargeBody } from './routes/auto-recharge';
 import { createPromoCodeBody } from './routes/promo-codes';
 import { attentionEventParams, attentionPurchaseParams, attentionResolveBody, purchaseAttentionQuery } from './routes/purchase-attention';
 import { paymentWebhookEvent } from '../integrations/payments/payment-webhook';
 import { redeemReferralBody } from './routes/referrals';
+import { subscribeBody } from './routes/subscriptions';
+import { fakeSubscriptionWebhookEvent } from '../integrations/payments/subscription-billing';
 import { createTransferBody } from './routes/transfers';
 
 /**
@@ -179,6 +182,23 @@ const anyObject = z.object({}).catchall(z.unknown());
 const probeResult = z.enum(['ok', 'unavailable']);
 const healthView = z.object({ status: z.enum(['ok', 'degraded']), database: probeResult.optional(), temporal: probeResult.optional() });
 
+const autoRechargeView = z.object({
+  enabled: z.boolean(),
+  thresholdCredits: z.number().int().nullable(),
+  packageId: z.string().nullable(),
+  targetBalanceCredits: z.number().int().nullable(),
+  savedPaymentMethod: z.boolean().meta({ description: 'A card saved at a paid checkout, which auto-recharge charges off-session' }),
+  disabledReason: z.string().nullable().meta({ description: 'Why the service turned auto-recharge off (a declined card)' }),
+  lastOutcome: z
+    .object({
+      code: z.enum(['succeeded', 'capped', 'cap_full', 'not_needed', 'disabled', 'declined', 'no_payment_method', 'refunded', 'provider_unavailable']),
+      message: z.string(),
+      purchaseId: z.string().nullable(),
+      at: z.string(),
+    })
+    .nullable(),
+});
+
 interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   path: string;
@@ -188,7 +208,54 @@ interface RouteSpec {
   responses: Parameters<OpenAPIRegistry['registerPath']>[0]['responses'];
 }
 
-export const ROUTE_SPECS: RouteSpec[] = [
+export const subscriptionView = z.object({
+  id: z.string().nullable(),
+  billing: z.enum(['fake', 'stripe', 'admin']),
+  plan: z.object({ id: z.string(), name: z.string(), creditsPerPeriod: z.number().int(), priceCents: z.number().int().nullable(), currency: z.string().nullable(), rolloverMultiple: z.number().int().nullable() }),
+  status: z.enum(['incomplete', 'active', 'past_due', 'canceled']),
+  currentPeriodStart: z.string().nullable(),
+  currentPeriodEnd: z.string().nullable(),
+  nextRenewalAt: z.string().nullable(),
+  cancelAtPeriodEnd: z.boolean(),
+  canceledAt: z.string().nullable(),
+  creditsGrantedThisPeriod: z.number().int(),
+  checkoutUrl: z.string().nullable().meta({ description: 'Where to pay, while the subscription is incomplete' }),
+});
+
+const subscriptionPlanView = z.object({
+  id: z.string(),
+  name: z.string(),
+  creditsPerPeriod: z.number().int(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  periodDays: z.number().int(),
+  rolloverMultiple: z.number().int().meta({ description: '0: unused credits expire at renewal; 1: at most one period of credits carries over' }),
+  maxRolloverCredits: z.number().int(),
+});
+
+const SUBSCRIPTION_ROUTE_SPECS: RouteSpec[] = [
+  { method: 'get', path: '/subscription-plans', summary: 'The subscription plans on sale', auth: 'user', responses: { 200: json(z.object({ items: z.array(subscriptionPlanView) }), '{ items }'), ...errors(401) } },
+  {
+    method: 'post', path: '/users/me/subscription', summary: "Subscribe to a plan: opens the provider's checkout (subscription mode); each paid period grants the plan's credits", auth: 'user',
+    request: { body: { content: { 'application/json': { schema: subscribeBody } } } },
+    responses: { 201: json(z.object({ subscription: subscriptionView }), 'Created: pay at subscription.checkoutUrl'), 200: json(z.object({ subscription: subscriptionView }), 'The unpaid checkout of the same plan, again'), ...errors(400, 401, 409) },
+  },
+  { method: 'get', path: '/users/me/subscription', summary: "The caller's subscription: plan, status, current period, credits granted this period, next renewal (null when none)", auth: 'user', responses: { 200: json(z.object({ subscription: subscriptionView.nullable() }), '{ subscription }'), ...errors(401) } },
+  {
+    method: 'delete', path: '/users/me/subscription', summary: 'Cancel at the end of the current period; credits already granted stay until they expire (audited)', auth: 'user',
+    responses: { 200: json(z.object({ subscription: subscriptionView }), 'Cancelling at period end'), ...errors(401, 404, 409) },
+  },
+  {
+    method: 'post', path: '/webhooks/payments/subscriptions', summary: "The fake payment provider's subscription events (invoice.paid, customer.subscription.updated / .deleted); signed like /webhooks/payments", auth: 'none',
+    request: {
+      headers: z.object({ 'x-payment-signature': z.string(), 'x-payment-timestamp': z.string() }),
+      body: { content: { 'application/json': { schema: fakeSubscriptionWebhookEvent } } },
+    },
+    responses: { 200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: a paid period granted, a state applied, or recorded (redelivery, unknown subscription)'), ...errors(400, 401, 413, 503) },
+  },
+];
+
+const ROUTE_SPECS: RouteSpec[] = [
   { method: 'get', path: '/livez', summary: 'Liveness: the process serves HTTP', auth: 'none', responses: { 200: json(healthView, 'Alive') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Postgres and Temporal both answer (within 1 s)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
   { method: 'get', path: '/healthz', summary: 'Readiness, as /readyz (kept for existing probes)', auth: 'none', responses: { 200: json(healthView, 'Ready'), 503: json(healthView, 'Degraded') } },
@@ -272,6 +339,12 @@ export const ROUTE_SPECS: RouteSpec[] = [
       ...errors(400, 401, 404, 409, 422, 503),
     },
   },
+  { method: 'get', path: '/users/me/auto-recharge', summary: "The caller's auto-recharge: settings, whether a card is saved, the last recharge's outcome and why it was turned off", auth: 'user', responses: { 200: json(autoRechargeView, 'Auto-recharge'), ...errors(401) } },
+  {
+    method: 'put', path: '/users/me/auto-recharge', summary: 'Turn auto-recharge on, off or change it: below thresholdCredits (the settled balance) the saved card buys packageId, or the package reaching targetBalanceCredits, within the balance cap (audited)', auth: 'user',
+    request: { body: { content: { 'application/json': { schema: autoRechargeBody } } } },
+    responses: { 200: json(autoRechargeView, 'Saved'), ...errors(400, 401, 409) },
+  },
   { method: 'get', path: '/credits/purchases/{id}', summary: "A purchase and its status (the buyer's own only)", auth: 'user', request: { params: purchaseParams }, responses: { 200: json(purchaseView, 'The purchase'), ...errors(400, 401, 404) } },
   {
     method: 'post', path: '/webhooks/payments', summary: "The payment provider's events; authenticated by X-Payment-Signature (HMAC-SHA256 of \"<X-Payment-Timestamp>.<body>\"), not a bearer token", auth: 'none',
@@ -280,15 +353,27 @@ export const ROUTE_SPECS: RouteSpec[] = [
       body: { content: { 'application/json': { schema: paymentWebhookEvent } } },
     },
     responses: {
-      200: json(z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() }), 'Received: passed to the purchase saga, or recorded and ignored (unknown purchase, mismatch, redelivery)'),
+      200: json(
+        z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string(), reversal: z.object({ requestedCredits: z.number().int(), takenCredits: z.number().int() }).optional() }),
+        'Received: passed to the purchase saga, credits taken back after a refund or dispute at the provider, or recorded and ignored (unknown purchase, mismatch, redelivery)',
+      ),
       ...errors(400, 401, 413, 503),
     },
   },
+  ...SUBSCRIPTION_ROUTE_SPECS,
   { method: 'get', path: '/admin/purchases', summary: 'Purchases needing attention: paid but neither granted nor refunded, disputed, and provider events that matched no purchase (admin)', auth: 'admin', request: { query: purchaseAttentionQuery }, responses: { 200: json(anyObject, '{ items }'), ...errors(400, 401, 403) } },
   {
     method: 'post', path: '/admin/purchases/{id}/resolve', summary: 'Mark a purchase needing attention resolved, with a reason (admin, audited)', auth: 'admin',
     request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
     responses: { 200: json(anyObject, 'Resolved'), ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: 'post', path: '/admin/purchases/{id}/refund', summary: "Retry the refund of a purchase left paid after its saga's refund kept failing, with the saga's own Idempotency-Key (admin, audited)", auth: 'admin',
+    request: { params: attentionPurchaseParams, body: { content: { 'application/json': { schema: attentionResolveBody } } } },
+    responses: {
+      202: json(z.object({ purchaseId: z.string(), workflowId: z.string(), status: z.literal('refund_started') }), 'The refund workflow started (or was already running)'),
+      ...errors(400, 401, 403, 404, 409, 503),
+    },
   },
   {
     method: 'post', path: '/admin/payment-events/{eventId}/resolve', summary: 'Mark an unmatched payment event resolved, with a reason (admin, audited)', auth: 'admin',

@@ -46,7 +46,7 @@ export interface GenerationView {
 export interface GenerationServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS' | 'GENERATION_ACCEPT_WAIT_MS'>;
   metrics?: CreditsMetrics;
 }
 
@@ -85,10 +85,11 @@ export class GenerationService {
     }
     const input: GenerationInput = { generationId: id, userId, request, estimatedCostCredits };
     const decision = admission.kind === 'admitted' ? await this.startAndAwaitReservation(input) : await this.existingDecision(input, admission.generation);
-    if (!decision.accepted) {
+    if (decision !== 'undecided' && !decision.accepted) {
       throw new InsufficientCreditsError(decision.requiredCredits, decision.availableCredits).withGeneration(id);
     }
-    return admission.kind === 'admitted' ? viewFromRow(await findGeneration(this.deps.prisma, id)) : this.get(userId, id);
+    // Undecided, the saga has not run its first task yet: the row says all there is to say.
+    return admission.kind === 'admitted' || decision === 'undecided' ? viewFromRow(await findGeneration(this.deps.prisma, id)) : this.get(userId, id);
   }
 
   async get(userId: string, id: string): Promise<GenerationView> {
@@ -135,11 +136,24 @@ export class GenerationService {
    * local activity, and answers once it has decided. Anything unexpected (the saga already finished
    * under this id, Temporal briefly unreachable) falls back to the two-step path, which finds what
    * exists and turns an outage into 503.
+   *
+   * The wait is bounded by GENERATION_ACCEPT_WAIT_MS. In a burst the sagas' first workflow tasks
+   * queue on the worker, and waiting for each one's decision made the last of 200 requests wait for
+   * nearly all 200 reservations. Past the bound the request is still safe to accept: admission has
+   * recorded it under the account lock against what is not yet claimed, so the saga's hold will
+   * almost always succeed; the saga is made sure to exist (a start with the same id, which finds the
+   * one the update-with-start created), and the answer is 202 with the generation `pending`. Should
+   * the balance have moved meanwhile, the saga refuses the hold itself and the generation ends
+   * `failed` with INSUFFICIENT_CREDITS, which GET /generations/:id and the events stream show.
    */
-  private async startAndAwaitReservation(input: GenerationInput): Promise<Admission> {
+  private async startAndAwaitReservation(input: GenerationInput): Promise<Admission | 'undecided'> {
     const start = this.startOperation(input);
     try {
-      const decision = await this.deps.temporal.workflow.executeUpdateWithStart(awaitReservationUpdate, { startWorkflowOperation: start });
+      const decision = await this.withinAcceptWait(() => this.deps.temporal.workflow.executeUpdateWithStart(awaitReservationUpdate, { startWorkflowOperation: start }));
+      // Not decided within the bound: the saga still answers the update in its first task; make
+      // sure it exists (a start with the same id finds the one the update-with-start created)
+      // before saying the request was accepted.
+      if (decision === 'undecided') await this.startOrFind(input);
       this.deps.metrics?.sagas.inc({ event: 'started' });
       return decision;
     } catch (error) {
@@ -147,16 +161,33 @@ export class GenerationService {
       if (unavailableDependency(error) === 'temporal') throw error;
       const handle = await this.startOrFind(input);
       this.deps.metrics?.sagas.inc({ event: 'started' });
-      return this.reservationDecision(handle, input.generationId);
+      return this.withinAcceptWait(() => this.reservationDecision(handle, input.generationId));
+    }
+  }
+
+  /** `wait`'s answer, or 'undecided' once GENERATION_ACCEPT_WAIT_MS has passed (its calls to Temporal are then abandoned). */
+  private async withinAcceptWait<T>(wait: () => Promise<T>): Promise<T | 'undecided'> {
+    const abandon = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<'undecided'>((resolve) => {
+      timer = setTimeout(() => resolve('undecided'), this.deps.config.GENERATION_ACCEPT_WAIT_MS);
+    });
+    try {
+      const outcome = await Promise.race([this.deps.temporal.withAbortSignal(abandon.signal, wait), bound]);
+      if (outcome === 'undecided') abandon.abort();
+      return outcome;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   /** A replayed Idempotency-Key: the saga recorded under it (started again if the API crashed before starting it). */
-  private async existingDecision(input: GenerationInput, generation: Generation): Promise<Admission> {
+  private async existingDecision(input: GenerationInput, generation: Generation): Promise<Admission | 'undecided'> {
     if (generation.status === 'failed' && generation.failureCode === 'INSUFFICIENT_CREDITS') {
       return { accepted: false, requiredCredits: creditsNeededToReserve(generation.estimatedCostCredits, this.deps.config.MIN_CREDITS_TO_GENERATE), availableCredits: await readAvailableCredits(this.deps.prisma, generation.userId) };
     }
-    return this.reservationDecision(await this.startOrFind(input), generation.id);
+    const handle = await this.startOrFind(input);
+    return this.withinAcceptWait(() => this.reservationDecision(handle, generation.id));
   }
 
   private startOperation(input: GenerationInput): WithStartWorkflowOperation<typeof generationWorkflow> {

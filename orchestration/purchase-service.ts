@@ -6,7 +6,10 @@ import type { PrismaClient, Purchase } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import { admitPurchase } from '../domain/purchases/purchase-grant';
 import { inLedgerTransaction } from '../domain/ledger/transaction';
-import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
+import { PAYMENT_DISPUTED, PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED, type PaymentWebhookEvent } from '../integrations/payments/payment-webhook';
+import type { CreditsMetrics } from '../platform/metrics';
+import type { ReversalOutcome } from '../domain/purchases/purchase-reversal';
+import { applyProviderReturn, type ProviderReversalOutcome } from './purchase-reversals';
 import { creditPackage, type CreditPackageId } from '../domain/purchases/credit-packages';
 import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent, type WEBHOOK_EVENT_PROCESSING } from '../domain/purchases/payment-webhook-events';
 import { findPurchase, findPurchaseForPayment, findUserPurchase, listUserPurchases, purchaseView, type PurchaseView } from '../domain/purchases/purchase-store';
@@ -28,14 +31,23 @@ const INTENT_WAIT_MS = 10_000;
 // delivery may take it over. Far above how long signalling takes, well below the provider's retries.
 export const WEBHOOK_CLAIM_LEASE_MS = 60_000;
 
-export type WebhookOutcome = 'signalled' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_type' | 'ignored_closed_purchase';
+export type WebhookOutcome = 'signalled' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_type' | 'ignored_closed_purchase' | ProviderReversalOutcome;
+
+export interface WebhookReceipt {
+  received: true;
+  duplicate: boolean;
+  outcome: WebhookOutcome | typeof WEBHOOK_EVENT_PROCESSING;
+  // A refund or dispute: the credits the returned money stands for, and those that could be taken.
+  reversal?: Pick<ReversalOutcome, 'requestedCredits' | 'takenCredits'>;
+}
 
 export interface PurchaseServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
   clock: Clock;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'> & Partial<Pick<Config, 'PAYMENT_PROVIDER'>>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MAX_BALANCE' | 'PAYMENT_PROVIDER_URL' | 'PURCHASE_PAYMENT_TIMEOUT_MS'> & Partial<Pick<Config, 'PAYMENT_PROVIDER' | 'PURCHASE_COMPENSATION_MAX_ATTEMPTS'>>;
   logWarning?: (message: string, context: Record<string, unknown>) => void;
+  metrics?: CreditsMetrics;
 }
 
 /**
@@ -90,25 +102,38 @@ export class PurchaseService {
    * or later, answers duplicate. An event that names no purchase of ours, or disagrees with it, is
    * recorded and ignored (answered 200: the provider would otherwise retry an event that can never
    * match). If signalling fails the claim is given back and the provider's retry signals again;
-   * the saga acts on the first outcome only.
+   * the saga acts on the first outcome only. Money the provider returned to the buyer (a refund
+   * from its dashboard, a dispute) takes the purchase's unspent credits back instead.
    */
-  async receiveWebhook(event: PaymentWebhookEvent): Promise<{ received: true; duplicate: boolean; outcome: WebhookOutcome | typeof WEBHOOK_EVENT_PROCESSING }> {
+  async receiveWebhook(event: PaymentWebhookEvent): Promise<WebhookReceipt> {
     const receivedAt = this.deps.clock.now();
     const claim = await claimWebhookEvent(this.deps.prisma, { eventId: event.id, type: event.type, paymentIntentId: event.data.paymentIntentId, payload: event }, receivedAt, WEBHOOK_CLAIM_LEASE_MS);
     if (!claim.claimed) return { received: true, duplicate: true, outcome: claim.outcome as WebhookOutcome | typeof WEBHOOK_EVENT_PROCESSING };
     let outcome: WebhookOutcome;
     let purchase: Purchase | null;
+    let reversal: ReversalOutcome | undefined;
     try {
       purchase = await this.purchaseOf(event);
-      outcome = classify(event, purchase);
-      if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
+      if (event.type === PAYMENT_REFUNDED || event.type === PAYMENT_DISPUTED) {
+        ({ outcome, reversal } = await applyProviderReturn(this.deps, purchase, {
+          eventId: event.id,
+          type: event.type,
+          kind: event.type === PAYMENT_DISPUTED ? 'dispute' : 'refund',
+          returnedCents: event.data.amountCents,
+          currency: event.data.currency.toUpperCase(),
+          actor: `provider:${this.deps.config.PAYMENT_PROVIDER ?? 'fake'}`,
+        }));
+      } else {
+        outcome = classify(event, purchase);
+        if (outcome === 'signalled') outcome = await this.signal(purchase!, event);
+      }
     } catch (error) {
       await releaseWebhookEvent(this.deps.prisma, event.id).catch(() => undefined);
       throw error;
     }
     await settleWebhookEvent(this.deps.prisma, event.id, { outcome, purchaseId: purchase?.id ?? null }, this.deps.clock.now());
-    if (outcome !== 'signalled') this.deps.logWarning?.('payment webhook event ignored', { eventId: event.id, type: event.type, outcome });
-    return { received: true, duplicate: false, outcome };
+    if (outcome !== 'signalled' && outcome !== 'reversed') this.deps.logWarning?.('payment webhook event ignored', { eventId: event.id, type: event.type, outcome });
+    return { received: true, duplicate: false, outcome, ...(reversal ? { reversal: { requestedCredits: reversal.requestedCredits, takenCredits: reversal.takenCredits } } : {}) };
   }
 
   private purchaseOf(event: PaymentWebhookEvent): Promise<Purchase | null> {
@@ -136,6 +161,7 @@ export class PurchaseService {
       priceCents: purchase.priceCents,
       currency: purchase.currency,
       paymentTimeoutMs: this.deps.config.PURCHASE_PAYMENT_TIMEOUT_MS,
+      ...(this.deps.config.PURCHASE_COMPENSATION_MAX_ATTEMPTS ? { compensationMaxAttempts: this.deps.config.PURCHASE_COMPENSATION_MAX_ATTEMPTS } : {}),
     };
     return startOrFindSaga<typeof purchaseWorkflow>(this.deps.temporal, {
       workflowType: PURCHASE_WORKFLOW_TYPE,
@@ -166,7 +192,12 @@ function classify(event: PaymentWebhookEvent, purchase: Purchase | null): Webhoo
   if (!purchase) return 'ignored_unknown_purchase';
   const sameIntent = purchase.providerPaymentId === null || purchase.providerPaymentId === event.data.paymentIntentId;
   const sameMoney = purchase.priceCents === event.data.amountCents && purchase.currency === event.data.currency.toUpperCase();
-  return sameIntent && sameMoney ? 'signalled' : 'ignored_mismatch';
+  if (!sameIntent || !sameMoney) return 'ignored_mismatch';
+  // The saga has ended without credits (its intent was cancelled, or the payment failed), yet the
+  // provider says it took the money: the event disagrees with the purchase, and nothing but an
+  // operator can settle it, so it is listed like any mismatch (not passed to a closed saga).
+  if (event.type === PAYMENT_SUCCEEDED && (purchase.status === 'failed' || purchase.status === 'expired')) return 'ignored_mismatch';
+  return 'signalled';
 }
 
 /** The web app's success and failure pages learn which purchase they are about from `?purchase=`. */

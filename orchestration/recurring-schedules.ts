@@ -2,7 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import type { Config } from '../platform/config';
 import { scheduledWorkflow } from './scheduled-workflow';
 
-type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
+type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SUBSCRIPTION_RECONCILE_CRON' | 'AUTO_RECHARGE_RELAY_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
 
 interface RecurringJob {
   scheduleId: string;
@@ -21,11 +21,13 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
     job('expiration-sweep', config.EXPIRATION_SWEEP_CRON, (where) => scheduledWorkflow('expirationSweepWorkflow', { ...where, args: [page] })),
     job('orphan-sweep', config.ORPHAN_SWEEP_CRON, (where) => scheduledWorkflow('orphanSweepWorkflow', { ...where, args: [page] })),
     job('subscription-refill', config.SUBSCRIPTION_REFILL_CRON, (where) => scheduledWorkflow('subscriptionRefillWorkflow', { ...where, args: [page] })),
+    job('subscription-reconcile', config.SUBSCRIPTION_RECONCILE_CRON, (where) => scheduledWorkflow('subscriptionReconcileWorkflow', { ...where, args: [page] })),
     job('low-credit-scan', config.LOW_CREDIT_SCAN_CRON, (where) => scheduledWorkflow('lowCreditScanWorkflow', { ...where, args: [page] })),
     job('daily-bonus', config.DAILY_BONUS_CRON, (where) =>
       scheduledWorkflow('dailyBonusWorkflow', { ...where, args: [{ ...page, baseCredits: config.DAILY_BONUS_CREDITS, streakLength: config.DAILY_BONUS_STREAK_DAYS }] }),
     ),
     job('notification-relay', config.NOTIFICATION_RELAY_CRON, (where) => scheduledWorkflow('notificationRelayWorkflow', { ...where, args: [page] })),
+    job('auto-recharge-relay', config.AUTO_RECHARGE_RELAY_CRON, (where) => scheduledWorkflow('autoRechargeRelayWorkflow', { ...where, args: [page] })),
   ];
 }
 

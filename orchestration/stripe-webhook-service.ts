@@ -3,14 +3,15 @@ import type { PrismaClient, Purchase } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import type { CreditsMetrics } from '../platform/metrics';
 import { ServiceUnavailableError } from '../platform/errors';
-import { inLedgerTransaction } from '../domain/ledger/transaction';
 import { claimWebhookEvent, releaseWebhookEvent, settleWebhookEvent } from '../domain/purchases/payment-webhook-events';
-import { findPurchaseByChargeRef, recordProviderChargeRef, reversePurchaseCredits, type ReversalOutcome } from '../domain/purchases/purchase-reversal';
+import { findPurchaseByChargeRef, recordProviderChargeRef, type ReversalOutcome } from '../domain/purchases/purchase-reversal';
 import { findPurchaseForPayment } from '../domain/purchases/purchase-store';
 import { stripeWebhookAction, type StripeWebhookAction } from '../integrations/payments/stripe-webhook';
+import { stripeSubscriptionEvent } from '../integrations/payments/stripe-subscription-billing';
 import { WEBHOOK_CLAIM_LEASE_MS, type PurchaseService } from './purchase-service';
+import { applyProviderReturn } from './purchase-reversals';
+import type { SubscriptionService } from './subscription-service';
 
-export type StripeReversalOutcome = 'reversed' | 'ignored_unknown_purchase' | 'ignored_mismatch' | 'ignored_not_granted';
 
 export interface StripeWebhookReceipt {
   received: true;
@@ -22,6 +23,8 @@ export interface StripeWebhookReceipt {
 export interface StripeWebhookServiceDeps {
   prisma: PrismaClient;
   purchases: PurchaseService;
+  // invoice.paid, customer.subscription.updated / .deleted and subscription-mode checkouts go here.
+  subscriptions?: SubscriptionService;
   // To ask Stripe which purchase a PaymentIntent belongs to, when its completion event has not
   // told us yet (events arrive in any order).
   stripe: Stripe;
@@ -40,6 +43,8 @@ export class StripeWebhookService {
   constructor(private readonly deps: StripeWebhookServiceDeps) {}
 
   async receive(event: Stripe.Event): Promise<StripeWebhookReceipt> {
+    const subscriptionEvent = this.deps.subscriptions ? stripeSubscriptionEvent(event) : null;
+    if (subscriptionEvent && this.deps.subscriptions) return this.deps.subscriptions.receive(subscriptionEvent, 'stripe');
     const action = stripeWebhookAction(event);
     if (action.kind === 'payment') {
       // Saved before the saga hears of it, so a refund event that follows finds the purchase.
@@ -71,22 +76,14 @@ export class StripeWebhookService {
 
   private async reverse(action: Extract<StripeWebhookAction, { kind: 'reversal' }>): Promise<StripeWebhookReceipt> {
     const purchase = await this.purchaseOfCharge(action.chargeRef);
-    let outcome: StripeReversalOutcome;
-    let reversal: ReversalOutcome | undefined;
-    if (!purchase) outcome = 'ignored_unknown_purchase';
-    else if (purchase.currency !== action.currency || action.returnedCents > purchase.priceCents) outcome = 'ignored_mismatch';
-    else if (purchase.status === 'pending' || purchase.status === 'paid') {
-      // Not granted yet: the saga is about to. Stripe delivers the event again later, by when the
-      // credits exist and can be taken back.
-      throw new ServiceUnavailableError(`Purchase ${purchase.id} is still ${purchase.status}; deliver the ${action.type} event again`);
-    } else if (purchase.status !== 'fulfilled') outcome = 'ignored_not_granted';
-    else {
-      reversal = await inLedgerTransaction(this.deps.prisma, (tx) =>
-        reversePurchaseCredits(tx, { purchaseId: purchase.id, kind: action.reversal, returnedCents: action.returnedCents, eventId: action.eventId, actor: 'provider:stripe', at: this.deps.clock.now() }),
-      );
-      outcome = 'reversed';
-      if (reversal.applied) this.deps.metrics?.purchases.inc({ outcome: action.reversal === 'dispute' ? 'disputed' : 'reversed' });
-    }
+    const { outcome, reversal } = await applyProviderReturn(this.deps, purchase, {
+      eventId: action.eventId,
+      type: action.type,
+      kind: action.reversal,
+      returnedCents: action.returnedCents,
+      currency: action.currency,
+      actor: 'provider:stripe',
+    });
     await this.settle(action.eventId, purchase?.id ?? null, outcome);
     if (outcome !== 'reversed') this.deps.logWarning?.('stripe event not applied', { eventId: action.eventId, type: action.type, outcome });
     return { received: true, duplicate: false, outcome, ...(reversal ? { reversal: { requestedCredits: reversal.requestedCredits, takenCredits: reversal.takenCredits } } : {}) };

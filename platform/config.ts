@@ -62,6 +62,11 @@ const configSchema = z
     // A saga is stuck when it has spent longer than this in one step: reserving credits (a single
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
+    // How long POST /generations waits for the saga's own reservation before answering 202 with the
+    // generation still `pending` (admitted and durably started; the outcome follows on GET and the
+    // events stream). Idle, the saga decides well within it and the answer is final (202 or 402);
+    // in a burst, the queue of first workflow tasks would otherwise be every request's latency.
+    GENERATION_ACCEPT_WAIT_MS: nonNegativeInt.default(150),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
     // A running saga whose current activity has failed this many attempts in a row is stuck at
     // once, whatever its step: an error that keeps coming back needs a person, not a timer.
@@ -168,8 +173,13 @@ const configSchema = z
     NOTIFY_WEBHOOK_URL: unsetIfEmpty(z.string().url().optional()),
     NOTIFY_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_NOTIFY_WEBHOOK_SECRET)),
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
+    // Starts auto-recharge sagas for the threshold crossings the ledger recorded (at most a minute late).
+    AUTO_RECHARGE_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
+    // Bought subscriptions: asks the provider about each live one and applies a paid period or a
+    // cancellation whose webhook was lost. Daily, after the provider's own overnight retries.
+    SUBSCRIPTION_RECONCILE_CRON: z.string().default('40 3 * * *'),
     // Daily scan for low balances the per-change trigger cannot see (a lowered threshold, an
     // account opened below it): one low_credit notification each, once per crossing.
     LOW_CREDIT_SCAN_CRON: z.string().default('30 6 * * *'),
@@ -181,6 +191,8 @@ const configSchema = z
     PAYMENT_PROVIDER_URL: unsetIfEmpty(z.string().url().optional()),
     // Sent as `Authorization: Bearer` to the provider when set.
     PAYMENT_PROVIDER_API_KEY: z.string().optional(),
+    // Per provider request (ours and Stripe's); a request past it is retried by the activity's policy.
+    PAYMENT_PROVIDER_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
     // The HMAC-SHA256 key the provider signs its webhooks with (POST /webhooks/payments); the
     // fake provider signs with the same value.
     PAYMENT_WEBHOOK_SECRET: unsetIfEmpty(z.string().min(16).default(DEV_PAYMENT_WEBHOOK_SECRET)),
@@ -194,6 +206,9 @@ const configSchema = z
     STRIPE_API_URL: unsetIfEmpty(z.string().url().optional()),
     // How long a purchase waits for its payment; then the intent is cancelled and it ends expired.
     PURCHASE_PAYMENT_TIMEOUT_MS: positiveInt.default(30 * 60 * 1000),
+    // How many times a purchase's compensation (cancel the intent, refund the payment) is tried
+    // before the saga ends for an operator (COMPENSATION_FAILED): 200 is about 16 hours.
+    PURCHASE_COMPENSATION_MAX_ATTEMPTS: positiveInt.max(1_000).default(200),
 
     // The one-time backfill for users who existed before credits (`npm run backfill`).
     BACKFILL_GRANT_CREDITS: positiveInt.default(50),

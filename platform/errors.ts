@@ -35,7 +35,10 @@ export type CreditsErrorCode =
   | 'PROMO_CODE_NOT_YET_VALID'
   | 'PROMO_CODE_EXPIRED'
   | 'PROMO_CODE_USED_UP'
-  | 'PROMO_CODE_ALREADY_USED';
+  | 'PROMO_CODE_ALREADY_USED'
+  | 'SUBSCRIPTION_ALREADY_ACTIVE'
+  | 'SUBSCRIPTION_STATE_CONFLICT'
+  | 'NO_SAVED_PAYMENT_METHOD';
 
 export class CreditsError extends Error {
   constructor(
@@ -233,5 +236,26 @@ export type PromoCodeRefusal = 'PROMO_CODE_NOT_FOUND' | 'PROMO_CODE_NOT_YET_VALI
 export class PromoCodeRefusedError extends CreditsError {
   constructor(code: PromoCodeRefusal, promoCode: string, message: string, details: Record<string, unknown> = {}) {
     super(code, message, { promoCode, ...details });
+  }
+}
+
+/** The user already has a live subscription (bought or admin-set); one at a time. */
+export class SubscriptionAlreadyActiveError extends CreditsError {
+  constructor(details: { subscriptionId: string | null; planId: string | null; status: string }) {
+    super('SUBSCRIPTION_ALREADY_ACTIVE', 'You already have an active subscription; cancel it (it runs to the end of its period) before subscribing to another plan', details);
+  }
+}
+
+/** The subscription cannot do what was asked in its current state (cancel an unpaid checkout...). */
+export class SubscriptionStateConflictError extends CreditsError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super('SUBSCRIPTION_STATE_CONFLICT', message, details);
+  }
+}
+
+/** Auto-recharge charges the card saved at a checkout; without one there is nothing to charge. */
+export class NoSavedPaymentMethodError extends CreditsError {
+  constructor(userId: string) {
+    super('NO_SAVED_PAYMENT_METHOD', 'Auto-recharge needs a saved card: buy a credit package once and the card you pay with is saved for it', { userId });
   }
 }

@@ -9,7 +9,7 @@ import { systemClock } from '../platform/clock';
 import { applyLedgerSettings } from '../domain/ledger/ledger-settings';
 import { createLogger, type Logger } from '../platform/logger';
 import { createMetrics } from '../platform/metrics';
-import { createPaymentProvider } from '../integrations/payments/create-payment-provider';
+import { createPaymentProvider, createSubscriptionBilling } from '../integrations/payments/create-payment-provider';
 import { activityLogging } from './activity-logging';
 import { crashAfterCommit } from './crash-after-commit';
 import { bundleWorkflows, createWorkers, runWorkers } from './create-workers';
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       temporal,
       generator: createGenerator(config),
       paymentProvider: createPaymentProvider(config),
+      subscriptionBilling: createSubscriptionBilling(config),
       clock: systemClock,
       holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
       minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,

@@ -5,4 +5,7 @@ export { expirationSweepWorkflow, orphanSweepWorkflow, subscriptionRefillWorkflo
 export { notificationRelayWorkflow } from './notification-relay/workflow';
 export { campaignGrantWorkflow } from './campaign/workflow';
 export { purchaseWorkflow } from './purchase/workflow';
+export { purchaseRefundWorkflow } from './purchase/refund-workflow';
 export { dailyBonusWorkflow } from './daily-bonus/workflow';
+export { subscriptionReconcileWorkflow } from './subscription-reconcile/workflow';
+export { autoRechargeWorkflow, autoRechargeRelayWorkflow } from './auto-recharge/workflow';

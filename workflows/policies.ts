@@ -142,3 +142,35 @@ export const PAYMENT_COMPENSATION_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['PAYMENT_PROVIDER_REJECTED'],
   },
 };
+
+/** The compensation policy with another attempt limit (PURCHASE_COMPENSATION_MAX_ATTEMPTS); absent, the default. */
+export function paymentCompensationOptions(maximumAttempts: number | undefined): ActivityOptions {
+  if (maximumAttempts === undefined) return PAYMENT_COMPENSATION_ACTIVITY_OPTIONS;
+  return { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS, retry: { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS.retry, maximumAttempts } };
+}
+
+/**
+ * A reconciliation page asks the provider about up to a page of subscriptions (one or three calls
+ * each, 10 s timeout per call): five minutes covers a slow provider; a retried page repeats only
+ * idempotent work.
+ */
+export const SUBSCRIPTION_RECONCILE_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+};
+
+/**
+ * Auto-recharge's off-session charge: money moves, so like the compensations it keeps trying
+ * through a provider outage (about 16 hours, 5 minutes apart at most) with the same
+ * Idempotency-Key, which finds the first attempt's charge instead of making another. A declined
+ * card is an answer, not an outage: never retried, and auto-recharge is turned off.
+ */
+export const OFF_SESSION_CHARGE_ACTIVITY_OPTIONS: ActivityOptions = {
+  ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS,
+  retry: { ...PAYMENT_COMPENSATION_ACTIVITY_OPTIONS.retry, nonRetryableErrorTypes: ['PAYMENT_DECLINED', 'PAYMENT_PROVIDER_REJECTED'] },
+};

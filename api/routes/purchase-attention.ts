@@ -1,7 +1,11 @@
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client';
 import type { Clock } from '../../platform/clock';
+import type { Config } from '../../platform/config';
+import { storableText } from '../../platform/storable-values';
+import { retryPurchaseRefund } from '../../orchestration/purchase-refund-retry';
 import { NotFoundError } from '../../platform/errors';
 import { purchasesNeedingAttention, resolvePurchaseAttention, resolveWebhookEventAttention } from '../../domain/purchases/needs-attention';
 import { recordOperatorAction } from '../../domain/operations/operator-audit';
@@ -16,12 +20,15 @@ export const purchaseAttentionQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-export const attentionResolveBody = z.object({ reason: z.string().trim().min(3, 'say why').max(500) }).strict();
+export const attentionResolveBody = z.object({ reason: storableText().trim().min(3, 'say why').max(500) }).strict();
 export const attentionPurchaseParams = z.object({ id: z.uuid('not a purchase id') }).strict();
 export const attentionEventParams = z.object({ eventId: z.string().min(1).max(200) }).strict();
 
-/** Operators' view of purchases that need a person: listed, and resolved with a reason (audited). */
-export function purchaseAttentionRoutes(deps: { prisma: PrismaClient; clock: Clock }): Router {
+/**
+ * Operators' view of purchases that need a person: listed, the refund of one left paid retried,
+ * and resolved with a reason (all audited).
+ */
+export function purchaseAttentionRoutes(deps: { prisma: PrismaClient; clock: Clock; temporal: Client; config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'PURCHASE_COMPENSATION_MAX_ATTEMPTS'> }): Router {
   const router = Router();
 
   router.get('/admin/purchases', requireAdmin, async (req, res) => {
@@ -37,6 +44,15 @@ export function purchaseAttentionRoutes(deps: { prisma: PrismaClient; clock: Clo
     await recordOperatorAction(deps.prisma, { actor: `admin:${principalOf(res).userId}`, action: 'resolve', targetType: 'purchase', targetId: id, reason, outcome: resolved ? 'accepted' : 'NOT_FOUND' });
     if (!resolved) throw new NotFoundError('Purchase needing attention', id);
     res.json({ resolved: true });
+  });
+
+  // 202: the refund runs as a workflow; the purchase shows `refunded` once the provider has it.
+  router.post('/admin/purchases/:id/refund', requireAdmin, async (req, res) => {
+    const { id } = parseOrThrow(attentionPurchaseParams, req.params, 'params');
+    const { reason } = parseOrThrow(attentionResolveBody, req.body, 'body');
+    const started = await retryPurchaseRefund(deps, { purchaseId: id, adminId: principalOf(res).userId, reason });
+    res.locals.workflowId = started.workflowId;
+    res.status(202).json({ ...started, status: 'refund_started' });
   });
 
   router.post('/admin/payment-events/:eventId/resolve', requireAdmin, async (req, res) => {

@@ -9,7 +9,7 @@ import { idempotencyKeyHeader } from '../http/idempotency-key';
 import type { Config } from '../../platform/config';
 import { decodeTimeCursor, encodeTimeCursor, timeCursorListQuery } from '../http/time-cursor';
 
-const returnUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000);
+export const returnUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000);
 
 export const createPurchaseBody = z
   .object({
@@ -27,7 +27,7 @@ export const purchaseParams = z.object({ id: z.uuid('not a purchase id') }).stri
  * Return URLs may only lead back to us (the web app's origin, the API's own, or a named CORS
  * origin): anything else would make our checkout an open redirect to a look-alike page.
  */
-function refuseForeignReturnUrls(returnUrls: { success: string; cancel: string } | undefined, allowedOrigins: ReadonlySet<string>): void {
+export function refuseForeignReturnUrls(returnUrls: { success: string; cancel: string } | undefined, allowedOrigins: ReadonlySet<string>): void {
   if (!returnUrls) return;
   const issues = (['success', 'cancel'] as const)
     .filter((which) => !allowedOrigins.has(new URL(returnUrls[which]).origin))

@@ -15,7 +15,8 @@ export interface OperatorAction {
   details?: Prisma.InputJsonObject | null;
 }
 
-export async function recordOperatorAction(prisma: PrismaClient, entry: OperatorAction): Promise<void> {
+// Takes a transaction too, so an action is audited in the transaction that makes it.
+export async function recordOperatorAction(prisma: Pick<PrismaClient, 'operatorAuditEntry'>, entry: OperatorAction): Promise<void> {
   await prisma.operatorAuditEntry.create({
     data: { actor: entry.actor, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, reason: entry.reason, outcome: entry.outcome, details: entry.details ?? undefined },
   });

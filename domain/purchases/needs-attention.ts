@@ -3,7 +3,8 @@ import type { PrismaClient, Purchase } from '../../generated/prisma/client';
 /**
  * What an operator must look at in purchases: money taken and no credits granted (a purchase left
  * `paid`, typically because its refund kept failing and the saga ended for an operator), disputed
- * payments, and provider events that matched no purchase or disagreed with one. Each stays listed
+ * payments, and provider events that matched no purchase or subscription, disagreed with one, or
+ * paid a subscription period that could not be granted. Each stays listed
  * until an operator resolves it with a reason (audited by the caller).
  */
 export type AttentionKind = 'stuck_paid' | 'disputed' | 'unmatched_webhook';
@@ -20,16 +21,24 @@ export interface AttentionItem {
   since: string;
 }
 
-const UNMATCHED_OUTCOMES = ['ignored_unknown_purchase', 'ignored_mismatch'];
+// A subscription's events too: one for a subscription we do not know, and a paid period granted
+// nothing (a second plan paid while another is live): money the provider keeps billing for nothing.
+const UNMATCHED_OUTCOMES = ['ignored_unknown_purchase', 'ignored_mismatch', 'ignored_unknown_subscription', 'ignored_period'];
 
 export async function purchasesNeedingAttention(prisma: PrismaClient, options: { paidBefore: Date; limit: number }): Promise<AttentionItem[]> {
   const [stuck, disputed, unmatched] = await Promise.all([
-    prisma.purchase.findMany({ where: { status: 'paid', paidAt: { lte: options.paidBefore }, attentionResolvedAt: null }, orderBy: { paidAt: 'asc' }, take: options.limit }),
+    // A refund under way records its reason first: one still `paid` with a reason is being refunded
+    // (its saga retrying) or its refund kept failing, so it is listed at once, not only once old.
+    prisma.purchase.findMany({
+      where: { status: 'paid', OR: [{ paidAt: { lte: options.paidBefore } }, { failureReason: { not: null } }], attentionResolvedAt: null },
+      orderBy: { paidAt: 'asc' },
+      take: options.limit,
+    }),
     prisma.purchase.findMany({ where: { disputedAt: { not: null }, attentionResolvedAt: null }, orderBy: { disputedAt: 'asc' }, take: options.limit }),
     prisma.paymentWebhookEvent.findMany({ where: { outcome: { in: UNMATCHED_OUTCOMES }, resolvedAt: null }, orderBy: { receivedAt: 'asc' }, take: options.limit }),
   ]);
   const items: AttentionItem[] = [
-    ...stuck.map((purchase) => purchaseItem('stuck_paid', purchase, 'Paid but neither granted nor refunded: refund it at the provider, or grant it', purchase.paidAt!)),
+    ...stuck.map((purchase) => purchaseItem('stuck_paid', purchase, stuckDetail(purchase), purchase.paidAt!)),
     ...disputed.map((purchase) => purchaseItem('disputed', purchase, `Disputed; ${purchase.reversedCredits} credits taken back`, purchase.disputedAt!)),
     ...unmatched.map((event) => ({
       kind: 'unmatched_webhook' as const,
@@ -44,6 +53,11 @@ export async function purchasesNeedingAttention(prisma: PrismaClient, options: {
     })),
   ];
   return items.sort((a, b) => a.since.localeCompare(b.since)).slice(0, options.limit);
+}
+
+function stuckDetail(purchase: Purchase): string {
+  if (purchase.failureReason) return `Paid, not granted, and the refund has not gone through (${purchase.failureReason}): retry the refund (POST /admin/purchases/${purchase.id}/refund) or resolve it`;
+  return 'Paid but neither granted nor refunded: refund it at the provider, or grant it';
 }
 
 function purchaseItem(kind: AttentionKind, purchase: Purchase, detail: string, since: Date): AttentionItem {

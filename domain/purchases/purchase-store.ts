@@ -57,6 +57,18 @@ function transitionData(transition: PurchaseTransition): Prisma.PurchaseUpdateMa
   }
 }
 
+/**
+ * Records why a paid purchase is being refunded, once, and answers the reason recorded: the first
+ * attempt's. Every retry (the saga's, an operator's) sends the provider that same reason, because a
+ * provider refuses an Idempotency-Key reused with another request body, and the key is what makes
+ * the refund happen at most once. The reason also tells an operator why the purchase is stuck.
+ */
+export async function recordRefundReason(prisma: PrismaClient, purchaseId: string, reason: string): Promise<string> {
+  await prisma.purchase.updateMany({ where: { id: purchaseId, status: 'paid', failureReason: null }, data: { failureReason: reason } });
+  const purchase = await prisma.purchase.findUniqueOrThrow({ where: { id: purchaseId }, select: { failureReason: true } });
+  return purchase.failureReason ?? reason;
+}
+
 /** Saves the provider's intent on the purchase; a retried activity saves the same intent again. */
 export async function recordPaymentIntent(prisma: PrismaClient, purchaseId: string, intent: { id: string; checkoutUrl: string }): Promise<void> {
   const saved = await prisma.purchase.updateMany({
@@ -110,6 +122,10 @@ export function purchaseView(purchase: Purchase): PurchaseView {
     paidAt: purchase.paidAt?.toISOString() ?? null,
     completedAt: purchase.completedAt?.toISOString() ?? null,
   };
+}
+
+export function findPurchaseById(prisma: PrismaClient, id: string): Promise<Purchase | null> {
+  return prisma.purchase.findUnique({ where: { id } });
 }
 
 export function findPurchase(prisma: PrismaClient, id: string): Promise<Purchase> {

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PaymentIntent, PaymentRefund } from './payment-provider';
-import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebhookEvent } from './payment-webhook';
+import { PAYMENT_DISPUTED, PAYMENT_FAILED, PAYMENT_REFUNDED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebhookEvent } from './payment-webhook';
+import { FakeSubscriptionProvider } from './fake-subscription-provider';
 
 /**
  * A stand-in for the payment provider, for `npm run dev` and the tests (which never call the
@@ -15,6 +16,23 @@ import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, signPaymentWebhook, type PaymentWebh
  *   POST /v1/payment_intents/:id/complete           the customer paid: payment_intent.succeeded
  *   POST /v1/payment_intents/:id/fail {"reason"}    the payment was declined: payment_intent.payment_failed
  *   POST /v1/events/:id/redeliver                   sends an event again (same id), as providers do
+ *   POST /v1/payment_intents/:id/dashboard_refund {"amountCents"}   money returned from the provider's
+ *                                                   dashboard, not by us: charge.refunded (cumulative amount)
+ *   POST /v1/payment_intents/:id/dispute {"amountCents"}   the buyer disputed: charge.dispute.created
+ *   POST /v1/faults {"endpoint","fault","times"}    the next `times` calls to an endpoint fail (below)
+ *
+ * Faults, so tests can prove our client's retries are safe by the provider's own effects (intents,
+ * refunds) rather than by counting calls. Per endpoint (create_intent, cancel_intent, refund):
+ *   timeout              hang without acting until the client gives up
+ *   error                answer 503 without acting
+ *   drop_after_effect    act (and remember the answer under the Idempotency-Key), then drop the connection
+ *   error_after_effect   act, then answer 500
+ *   POST /v1/customers/:id/decline_off_session {"reason"}   the customer's bank will decline off-session charges
+ *
+ * Auto-recharge: POST /v1/customers makes a customer (one per user); an intent created with its
+ * `customerId` saves the card when it is paid, like Stripe's `setup_future_usage`, and
+ * POST /v1/off_session_payments charges that card at once (no webhook: the caller has the answer),
+ * or answers 402 when no card is saved or the bank declines.
  *
  * A person pays on its checkout page instead: GET /checkout/:id (as HTML when the browser asks for
  * it, JSON instructions otherwise) shows the amount with Pay and Decline buttons, which settle the
@@ -25,6 +43,8 @@ export interface FakePaymentProviderOptions {
   port?: number;
   webhookUrl?: string;
   webhookSecret: string;
+  // The fake's own time for subscription periods (tests move it with the ledger's clock).
+  now?: () => Date;
 }
 
 export interface WebhookDelivery {
@@ -34,18 +54,35 @@ export interface WebhookDelivery {
   status: number | null;
 }
 
+export type FakeProviderEndpoint = 'create_intent' | 'cancel_intent' | 'refund';
+export type FakeProviderFault = 'timeout' | 'error' | 'drop_after_effect' | 'error_after_effect';
+const FAKE_PROVIDER_ENDPOINTS: readonly FakeProviderEndpoint[] = ['create_intent', 'cancel_intent', 'refund'];
+const FAKE_PROVIDER_FAULTS: readonly FakeProviderFault[] = ['timeout', 'error', 'drop_after_effect', 'error_after_effect'];
+
 interface StoredResponse {
   requestHash: string;
   status: number;
   body: unknown;
 }
 
+export interface FakeCustomer {
+  id: string;
+  userId: string;
+  // Set when a checkout made with this customer is paid.
+  savedPaymentMethodId: string | null;
+  // When set, off-session charges are declined with this reason.
+  offSessionDecline: string | null;
+}
+
 class HttpError extends Error {
+  readonly code: string | undefined;
   constructor(
     readonly status: number,
-    message: string,
+    codeOrMessage: string,
+    message?: string,
   ) {
-    super(message);
+    super(message ?? codeOrMessage);
+    this.code = message === undefined ? undefined : codeOrMessage;
   }
 }
 
@@ -57,13 +94,29 @@ export class FakePaymentProvider {
   readonly deliveries: WebhookDelivery[] = [];
   // Every call our client made, in order: what a test asserts "the provider saw".
   readonly calls: Array<{ method: string; path: string; idempotencyKey: string | null }> = [];
+  // Disputes the buyer opened (dispute()), and every fault served, in order.
+  readonly disputes: Array<{ paymentIntentId: string; amountCents: number }> = [];
+  readonly faultsServed: Array<{ endpoint: FakeProviderEndpoint; fault: FakeProviderFault; idempotencyKey: string | null }> = [];
+  private readonly faults = new Map<FakeProviderEndpoint, Array<FakeProviderFault>>();
+  // Auto-recharge: customers by id, with the card saved at their first paid checkout.
+  readonly customers = new Map<string, FakeCustomer>();
+  private readonly intentCustomers = new Map<string, string>();
   webhookUrl: string | undefined;
   private readonly events = new Map<string, PaymentWebhookEvent>();
   private readonly idempotent = new Map<string, StoredResponse>();
   private server: http.Server | null = null;
+  // Subscriptions users buy (fake-subscription-provider.ts); their events go to
+  // `subscriptionWebhookUrl`, by default `<webhookUrl>/subscriptions`.
+  readonly subscriptions: FakeSubscriptionProvider;
+  subscriptionWebhookUrl: string | undefined;
 
   private constructor(private readonly options: FakePaymentProviderOptions) {
     this.webhookUrl = options.webhookUrl;
+    this.subscriptions = new FakeSubscriptionProvider(
+      () => this.url,
+      (event) => this.deliverSubscriptionEvent(event),
+      options.now,
+    );
   }
 
   static async start(options: FakePaymentProviderOptions): Promise<FakePaymentProvider> {
@@ -109,21 +162,93 @@ export class FakePaymentProvider {
     return this.deliver(event);
   }
 
+  /** The next `times` calls to `endpoint` fail with `fault`; `times` 0 clears the endpoint's faults. */
+  injectFault(endpoint: FakeProviderEndpoint, fault: FakeProviderFault, times = 1): void {
+    if (!FAKE_PROVIDER_ENDPOINTS.includes(endpoint) || !FAKE_PROVIDER_FAULTS.includes(fault)) throw new HttpError(400, `Unknown endpoint ${endpoint} or fault ${fault}`);
+    if (!Number.isInteger(times) || times < 0 || times > 1_000_000) throw new HttpError(400, 'times must be an integer from 0');
+    this.faults.set(endpoint, times === 0 ? [] : [...(this.faults.get(endpoint) ?? []), ...Array<FakeProviderFault>(times).fill(fault)]);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /**
+   * Money returned from the provider's dashboard, not through our API: a refund of `amountCents`
+   * (the rest of the payment by default) and its charge.refunded event, carrying the cumulative
+   * amount refunded so far as the provider's event does.
+   */
+  async refundFromDashboard(intentId: string, amountCents?: number): Promise<WebhookDelivery> {
+    const intent = this.intents.get(intentId);
+    if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
+    this.refund({ paymentIntentId: intentId, amountCents: amountCents ?? intent.amountCents - this.refundedCents(intentId) });
+    return this.emit(PAYMENT_REFUNDED, intent, this.refundedCents(intentId));
+  }
+
+  /** The buyer disputed the payment with their bank (all of it by default): charge.dispute.created. */
+  async dispute(intentId: string, amountCents?: number): Promise<WebhookDelivery> {
+    const intent = this.intents.get(intentId);
+    if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
+    if (intent.status !== 'succeeded') throw new HttpError(409, `Payment intent ${intentId} is ${intent.status}; only a paid intent can be disputed`);
+    const disputed = amountCents ?? intent.amountCents;
+    this.disputes.push({ paymentIntentId: intentId, amountCents: disputed });
+    return this.emit(PAYMENT_DISPUTED, intent, disputed);
+  }
+
+  private refundedCents(intentId: string): number {
+    return this.refunds.filter((refund) => refund.paymentIntentId === intentId).reduce((sum, refund) => sum + refund.amountCents, 0);
+  }
+
   private settle(intentId: string, status: 'succeeded' | 'failed', failureReason: string | null): PaymentIntent {
     const intent = this.intents.get(intentId);
     if (!intent) throw new HttpError(404, `No payment intent ${intentId}`);
     if (intent.status !== 'requires_payment') throw new HttpError(409, `Payment intent ${intentId} is already ${intent.status}`);
     intent.status = status;
     intent.failureReason = failureReason;
+    if (status === 'succeeded') this.saveCard(this.intentCustomers.get(intentId));
     return intent;
   }
 
-  private emit(type: string, intent: PaymentIntent): Promise<WebhookDelivery> {
+  /** The customer of a user, once the user's first checkout made one. */
+  customerOfUser(userId: string): FakeCustomer | undefined {
+    return [...this.customers.values()].find((customer) => customer.userId === userId);
+  }
+
+  /** From now on the user's bank declines off-session charges with `reason` (null: accepts again). */
+  declineOffSessionCharges(userId: string, reason: string | null = 'card_declined'): void {
+    const customer = this.customerOfUser(userId);
+    if (!customer) throw new HttpError(404, `User ${userId} is no customer`);
+    customer.offSessionDecline = reason;
+  }
+
+  private saveCard(customerId: string | undefined): void {
+    const customer = customerId ? this.customers.get(customerId) : undefined;
+    if (customer && !customer.savedPaymentMethodId) customer.savedPaymentMethodId = `pm_${randomUUID().replace(/-/g, '')}`;
+  }
+
+  private createCustomer(body: Record<string, unknown>): { id: string; userId: string } {
+    if (typeof body.userId !== 'string' || body.userId.length === 0) throw new HttpError(400, 'userId is required');
+    const customer: FakeCustomer = { id: `cus_${randomUUID().replace(/-/g, '')}`, userId: body.userId, savedPaymentMethodId: null, offSessionDecline: null };
+    this.customers.set(customer.id, customer);
+    return { id: customer.id, userId: customer.userId };
+  }
+
+  /** Charges the saved card at once: succeeded, or 402 with the decline's reason. */
+  private chargeOffSession(body: Record<string, unknown>): PaymentIntent {
+    const customer = typeof body.customerId === 'string' ? this.customers.get(body.customerId) : undefined;
+    if (!customer) throw new HttpError(404, 'No such customer');
+    if (!customer.savedPaymentMethodId) throw new HttpError(402, 'no_saved_payment_method', 'The customer has no saved payment method');
+    if (customer.offSessionDecline) throw new HttpError(402, customer.offSessionDecline, `The card was declined: ${customer.offSessionDecline}`);
+    const intent = this.createIntent(body);
+    return { ...this.settle(intent.id, 'succeeded', null) };
+  }
+
+  private emit(type: string, intent: PaymentIntent, amountCents = intent.amountCents): Promise<WebhookDelivery> {
     const event: PaymentWebhookEvent = {
       id: `evt_${randomUUID().replace(/-/g, '')}`,
       type,
       createdAt: new Date().toISOString(),
-      data: { paymentIntentId: intent.id, purchaseId: intent.purchaseId, amountCents: intent.amountCents, currency: intent.currency, failureReason: intent.failureReason ?? null },
+      data: { paymentIntentId: intent.id, purchaseId: intent.purchaseId, amountCents, currency: intent.currency, failureReason: intent.failureReason ?? null },
     };
     this.events.set(event.id, event);
     return this.deliver(event);
@@ -151,26 +276,82 @@ export class FakePaymentProvider {
     return delivery;
   }
 
+  private async deliverSubscriptionEvent(event: object): Promise<WebhookDelivery> {
+    const url = this.subscriptionWebhookUrl ?? (this.webhookUrl ? `${this.webhookUrl}/subscriptions` : undefined);
+    const { id, type } = event as { id: string; type: string };
+    let status: number | null = null;
+    if (url) {
+      const body = JSON.stringify(event);
+      try {
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...signPaymentWebhook(this.options.webhookSecret, body, new Date()) }, body, signal: AbortSignal.timeout(10_000) });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch {
+        status = null;
+      }
+    }
+    const delivery = { eventId: id, type, status };
+    this.deliveries.push(delivery);
+    return delivery;
+  }
+
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      if (await this.subscriptions.serve(req, res, path)) return;
       if (await this.serveCheckoutPage(req, res, path)) return;
       const body = await readJson(req);
       const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-      if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver)$/.test(path)) this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
+      if (path.startsWith('/v1/') && !/\/(complete|fail|redeliver|dashboard_refund|dispute|decline_off_session)$/.test(path) && path !== '/v1/faults') this.calls.push({ method: req.method ?? 'GET', path, idempotencyKey });
+      const fault = this.nextFault(req.method ?? 'GET', path, idempotencyKey);
+      if (fault === 'timeout') return await hangUntilClientGivesUp(req, res);
+      if (fault === 'error') return send(res, 503, { error: { message: 'Injected fault: the provider is unavailable' } });
       const { status, body: answer } = await this.route(req.method ?? 'GET', path, body, idempotencyKey);
+      // The work is done and its answer kept under the Idempotency-Key; only this response is lost.
+      if (fault === 'drop_after_effect') return void res.socket?.destroy();
+      if (fault === 'error_after_effect') return send(res, 500, { error: { message: 'Injected fault: internal error after acting' } });
       send(res, status, answer);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      send(res, status, { error: { message: error instanceof Error ? error.message : String(error) } });
+      const code = error instanceof HttpError && error.code ? { code: error.code } : {};
+      send(res, status, { error: { ...code, message: error instanceof Error ? error.message : String(error) } });
     }
   }
 
+  /** The fault the next call to this endpoint gets, if any is queued. */
+  private nextFault(method: string, path: string, idempotencyKey: string | null): FakeProviderFault | undefined {
+    if (method !== 'POST') return undefined;
+    const endpoint: FakeProviderEndpoint | null =
+      path === '/v1/payment_intents' ? 'create_intent' : path === '/v1/refunds' ? 'refund' : /^\/v1\/payment_intents\/[^/]+\/cancel$/.test(path) ? 'cancel_intent' : null;
+    const fault = endpoint ? this.faults.get(endpoint)?.shift() : undefined;
+    if (endpoint && fault) this.faultsServed.push({ endpoint, fault, idempotencyKey });
+    return fault;
+  }
+
   private async route(method: string, path: string, body: Record<string, unknown>, idempotencyKey: string | null): Promise<{ status: number; body: unknown }> {
+    const returned = /^\/v1\/payment_intents\/([^/]+)\/(dashboard_refund|dispute)$/.exec(path);
+    if (method === 'POST' && returned) {
+      const amountCents = typeof body.amountCents === 'number' ? body.amountCents : undefined;
+      const intentId = decodeURIComponent(returned[1]!);
+      return { status: 200, body: await (returned[2] === 'dispute' ? this.dispute(intentId, amountCents) : this.refundFromDashboard(intentId, amountCents)) };
+    }
+    if (method === 'POST' && path === '/v1/faults') {
+      this.injectFault(body.endpoint as FakeProviderEndpoint, body.fault as FakeProviderFault, typeof body.times === 'number' ? body.times : 1);
+      return { status: 200, body: { faults: Object.fromEntries(this.faults) } };
+    }
     const intentAction = /^\/v1\/payment_intents\/([^/]+)\/(cancel|complete|fail)$/.exec(path);
     const redeliver = /^\/v1\/events\/([^/]+)\/redeliver$/.exec(path);
     const checkout = /^\/checkout\/([^/]+)$/.exec(path);
     if (method === 'POST' && path === '/v1/payment_intents') return this.once(path, idempotencyKey, body, () => this.createIntent(body));
+    const declineOffSession = /^\/v1\/customers\/([^/]+)\/decline_off_session$/.exec(path);
+    if (method === 'POST' && path === '/v1/customers') return this.once(path, idempotencyKey, body, () => this.createCustomer(body));
+    if (method === 'POST' && path === '/v1/off_session_payments') return this.once(path, idempotencyKey, body, () => this.chargeOffSession(body));
+    if (method === 'POST' && declineOffSession) {
+      const customer = this.customers.get(decodeURIComponent(declineOffSession[1]!));
+      if (!customer) throw new HttpError(404, 'No such customer');
+      customer.offSessionDecline = typeof body.reason === 'string' ? body.reason : 'card_declined';
+      return { status: 200, body: customer };
+    }
     if (method === 'POST' && path === '/v1/refunds') return this.once(path, idempotencyKey, body, () => this.refund(body));
     if (method === 'POST' && intentAction?.[2] === 'cancel') return this.once(path, idempotencyKey, body, () => this.cancel(decodeURIComponent(intentAction[1]!)));
     if (method === 'POST' && intentAction?.[2] === 'complete') return { status: 200, body: await this.complete(decodeURIComponent(intentAction[1]!)) };
@@ -203,6 +384,7 @@ export class FakePaymentProvider {
     this.intents.set(id, intent);
     const returnUrls = body.returnUrls as { success?: unknown; cancel?: unknown } | undefined;
     if (typeof returnUrls?.success === 'string' && typeof returnUrls.cancel === 'string') this.returnUrls.set(id, { success: returnUrls.success, cancel: returnUrls.cancel });
+    if (typeof body.customerId === 'string' && this.customers.has(body.customerId)) this.intentCustomers.set(id, body.customerId);
     return { ...intent };
   }
 
@@ -218,7 +400,7 @@ export class FakePaymentProvider {
     const intent = typeof body.paymentIntentId === 'string' ? this.intents.get(body.paymentIntentId) : undefined;
     if (!intent) throw new HttpError(404, 'No such payment intent');
     if (intent.status !== 'succeeded') throw new HttpError(400, `Payment intent ${intent.id} is ${intent.status}; only a paid intent can be refunded`);
-    const alreadyRefunded = this.refunds.filter((refund) => refund.paymentIntentId === intent.id).reduce((sum, refund) => sum + refund.amountCents, 0);
+    const alreadyRefunded = this.refundedCents(intent.id);
     if (typeof body.amountCents !== 'number' || body.amountCents <= 0 || alreadyRefunded + body.amountCents > intent.amountCents) {
       throw new HttpError(400, 'The refund exceeds what was paid');
     }
@@ -283,6 +465,14 @@ button{font-size:1rem;padding:.6rem 1.4rem;border-radius:8px;border:1px solid #3
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+}
+
+/** An injected timeout: no answer at all; the request ends when the client aborts or the server closes. */
+async function hangUntilClientGivesUp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (res.destroyed || req.socket.destroyed) return;
+  await new Promise<void>((resolve) => {
+    res.once('close', resolve);
+  });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -7,6 +7,8 @@ import { z } from 'zod';
  *   create intent  `purchase:<purchaseId>`
  *   cancel intent  `<workflowId>:cancel-intent`
  *   refund         `<workflowId>:refund`
+ *   customer       `customer:<userId>`
+ *   off-session    `<auto-recharge workflowId>:<requestId>:charge`
  */
 export type PaymentIntentStatus = 'requires_payment' | 'succeeded' | 'failed' | 'canceled';
 
@@ -27,6 +29,8 @@ const refundSchema = z.object({
   status: z.literal('succeeded'),
 });
 
+const customerSchema = z.object({ id: z.string().min(1) });
+
 export type PaymentIntent = z.infer<typeof paymentIntentSchema>;
 export type PaymentRefund = z.infer<typeof refundSchema>;
 
@@ -37,6 +41,17 @@ export interface CreatePaymentIntentRequest {
   description: string;
   // Where checkout sends the buyer after paying or declining; the provider's own page otherwise.
   returnUrls?: { success: string; cancel: string };
+  // The buyer as the provider's customer: the card they pay with is saved for off-session charges.
+  customerId?: string;
+}
+
+/** Charging the card a customer saved at checkout, without them present (auto-recharge). */
+export interface OffSessionChargeRequest {
+  purchaseId: string;
+  customerId: string;
+  amountCents: number;
+  currency: string;
+  description: string;
 }
 
 export interface RefundRequest {
@@ -50,6 +65,10 @@ export interface PaymentProvider {
   // Answers the intent as it is afterwards: `canceled`, or `succeeded` if the payment won the race.
   cancelPaymentIntent(paymentIntentId: string, idempotencyKey: string): Promise<PaymentIntent>;
   refundPayment(request: RefundRequest, idempotencyKey: string): Promise<PaymentRefund>;
+  // Auto-recharge: the fake provider keeps a saved-card flag; Stripe, stripe-off-session.ts.
+  createCustomer(request: { userId: string }, idempotencyKey: string): Promise<{ id: string }>;
+  // Answers a `succeeded` intent, or throws PaymentDeclinedError: the bank said no, or no card is saved.
+  chargeOffSession(request: OffSessionChargeRequest, idempotencyKey: string): Promise<PaymentIntent>;
 }
 
 /**
@@ -68,6 +87,23 @@ export class PaymentProviderError extends Error {
   }
 }
 
+/**
+ * The card was declined, needs its holder (authentication), or none is saved: an answer, not an
+ * outage, so it is never retried. `declineCode` is the provider's reason (`card_declined`,
+ * `insufficient_funds`, `authentication_required`, `no_saved_payment_method`).
+ */
+export class PaymentDeclinedError extends PaymentProviderError {
+  constructor(
+    message: string,
+    readonly declineCode: string,
+    httpStatus: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, httpStatus, options);
+    this.name = 'PaymentDeclinedError';
+  }
+}
+
 export interface HttpPaymentProviderOptions {
   baseUrl: string;
   apiKey?: string;
@@ -81,12 +117,14 @@ export function createHttpPaymentProvider(options: HttpPaymentProviderOptions): 
     createPaymentIntent: (request, idempotencyKey) =>
       call(
         '/v1/payment_intents',
-        { amountCents: request.amountCents, currency: request.currency, purchaseId: request.purchaseId, description: request.description, ...(request.returnUrls ? { returnUrls: request.returnUrls } : {}) },
+        { amountCents: request.amountCents, currency: request.currency, purchaseId: request.purchaseId, description: request.description, ...(request.returnUrls ? { returnUrls: request.returnUrls } : {}), ...(request.customerId ? { customerId: request.customerId } : {}) },
         idempotencyKey,
         paymentIntentSchema,
       ),
     cancelPaymentIntent: (paymentIntentId, idempotencyKey) => call(`/v1/payment_intents/${encodeURIComponent(paymentIntentId)}/cancel`, {}, idempotencyKey, paymentIntentSchema),
     refundPayment: (request, idempotencyKey) => call('/v1/refunds', request, idempotencyKey, refundSchema),
+    createCustomer: (request, idempotencyKey) => call('/v1/customers', request, idempotencyKey, customerSchema),
+    chargeOffSession: (request, idempotencyKey) => call('/v1/off_session_payments', request, idempotencyKey, paymentIntentSchema),
   };
 }
 
@@ -95,7 +133,13 @@ export function unconfiguredPaymentProvider(): PaymentProvider {
   const refuse = (): never => {
     throw new PaymentProviderError('No payment provider is configured (PAYMENT_PROVIDER_URL)', false, null);
   };
-  return { createPaymentIntent: async () => refuse(), cancelPaymentIntent: async () => refuse(), refundPayment: async () => refuse() };
+  return {
+    createPaymentIntent: async () => refuse(),
+    cancelPaymentIntent: async () => refuse(),
+    refundPayment: async () => refuse(),
+    createCustomer: async () => refuse(),
+    chargeOffSession: async () => refuse(),
+  };
 }
 
 async function postJson<S extends z.ZodType>(options: HttpPaymentProviderOptions, path: string, body: object, idempotencyKey: string, schema: S): Promise<z.infer<S>> {
@@ -116,6 +160,7 @@ async function postJson<S extends z.ZodType>(options: HttpPaymentProviderOptions
     throw new PaymentProviderError(`The payment provider did not answer POST ${path}: ${error instanceof Error ? error.message : String(error)}`, true, null, { cause: error });
   }
   const text = await response.text();
+  if (response.status === 402) throw declined(path, text);
   if (!response.ok) {
     const retryable = response.status === 409 || response.status === 429 || response.status >= 500;
     throw new PaymentProviderError(`The payment provider answered POST ${path} with ${response.status}: ${text.slice(0, 500)}`, retryable, response.status);
@@ -129,4 +174,17 @@ async function postJson<S extends z.ZodType>(options: HttpPaymentProviderOptions
   const result = schema.safeParse(parsed);
   if (!result.success) throw new PaymentProviderError(`The payment provider answered POST ${path} with an unexpected body: ${result.error.message}`, false, response.status);
   return result.data;
+}
+
+/** 402: the provider's answer that the card cannot be charged, with its reason. */
+function declined(path: string, text: string): PaymentDeclinedError {
+  let code = 'card_declined';
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; declineCode?: unknown } };
+    const reason = body.error?.declineCode ?? body.error?.code;
+    if (typeof reason === 'string' && reason.length > 0) code = reason;
+  } catch {
+    // A 402 without a JSON body is still a decline; its reason stays the generic one.
+  }
+  return new PaymentDeclinedError(`The payment provider declined POST ${path}: ${code}`, code, 402);
 }

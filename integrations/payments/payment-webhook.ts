@@ -41,6 +41,11 @@ export type PaymentWebhookEvent = z.infer<typeof paymentWebhookEvent>;
 // The event types the purchase saga acts on; others are recorded and ignored.
 export const PAYMENT_SUCCEEDED = 'payment_intent.succeeded';
 export const PAYMENT_FAILED = 'payment_intent.payment_failed';
+// Money returned to the buyer outside our saga (named as Stripe names them): the credits are taken
+// back from the purchase's lots. `amountCents` is the cumulative amount refunded for a refund, the
+// disputed amount for a dispute.
+export const PAYMENT_REFUNDED = 'charge.refunded';
+export const PAYMENT_DISPUTED = 'charge.dispute.created';
 
 export function signPaymentWebhook(secret: string, body: string, at: Date): Record<string, string> {
   const timestamp = String(Math.floor(at.getTime() / 1000));

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { PaymentProviderError, type PaymentIntent, type PaymentIntentStatus, type PaymentProvider, type PaymentRefund } from './payment-provider';
+import { isPaymentIntentId, stripeOffSessionMethods } from './stripe-off-session';
 
 /**
  * The payment provider on Stripe, through the official SDK, behind the same `PaymentProvider`
@@ -43,7 +44,10 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
             mode: 'payment',
             client_reference_id: request.purchaseId,
             metadata,
-            payment_intent_data: { metadata, description: request.description },
+            // With a customer, the card paid with is saved for auto-recharge (stripe-off-session.ts).
+            ...(request.customerId
+              ? { customer: request.customerId, payment_intent_data: { metadata, description: request.description, setup_future_usage: 'off_session' as const } }
+              : { payment_intent_data: { metadata, description: request.description } }),
             line_items: [{ quantity: 1, price_data: { currency: request.currency.toLowerCase(), unit_amount: request.amountCents, product_data: { name: request.description } } }],
             success_url: returnUrls.success,
             cancel_url: returnUrls.cancel,
@@ -63,9 +67,7 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
     },
 
     async refundPayment(request, idempotencyKey): Promise<PaymentRefund> {
-      const session = await stripeCall(() => stripe.checkout.sessions.retrieve(request.paymentIntentId));
-      const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
-      if (!paymentIntent) throw new PaymentProviderError(`Checkout Session ${session.id} has no payment to refund`, false, null);
+      const paymentIntent = isPaymentIntentId(request.paymentIntentId) ? request.paymentIntentId : await paymentIntentOfSession(stripe, request.paymentIntentId);
       const refund = await stripeCall(() =>
         stripe.refunds.create({ payment_intent: paymentIntent, amount: request.amountCents, reason: 'requested_by_customer', metadata: { reason: request.reason.slice(0, 500) } }, { idempotencyKey }),
       );
@@ -76,7 +78,16 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
       // money is on its way back.
       return { id: refund.id, paymentIntentId: request.paymentIntentId, amountCents: refund.amount, status: 'succeeded' };
     },
+
+    ...stripeOffSessionMethods(stripe, stripeCall),
   };
+}
+
+async function paymentIntentOfSession(stripe: Stripe, sessionId: string): Promise<string> {
+  const session = await stripeCall(() => stripe.checkout.sessions.retrieve(sessionId));
+  const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  if (!paymentIntent) throw new PaymentProviderError(`Checkout Session ${session.id} has no payment to refund`, false, null);
+  return paymentIntent;
 }
 
 function intentOfSession(session: Stripe.Checkout.Session, purchaseId: string): PaymentIntent {
@@ -105,7 +116,7 @@ function purchaseIdOf(session: Stripe.Checkout.Session): string {
  * Stripe's errors in our terms: connection failures, rate limits, idempotency conflicts (the same
  * key still in flight) and 5xx are worth retrying with the same key; everything else was refused.
  */
-async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
+export async function stripeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -53,7 +53,7 @@ export function stripeWebhookAction(event: Stripe.Event): StripeWebhookAction {
     case 'invoice.paid':
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted':
-      return recorded(event, objectId(event), 'subscriptions bought through Stripe are not handled yet');
+      return recorded(event, objectId(event), 'not about one of our subscriptions (those go to the subscription service)');
     default:
       return recorded(event, objectId(event), 'not an event type this service acts on');
   }

@@ -92,7 +92,9 @@ describe('admission under contention', () => {
 
   it('answers a clean 402 when a request passes the pre-check and then loses the race for the hold', async () => {
     const userId = `race-${process.pid}`;
-    const user = apiAs(harness, userId);
+    // An API that waits for the saga's decision as long as it takes (as an idle one decides within
+    // GENERATION_ACCEPT_WAIT_MS): the worker is stopped below, so the decision comes late.
+    const user = apiAs(harness.withApiConfig({ GENERATION_ACCEPT_WAIT_MS: 120_000 }), userId);
     await user.credits();
     // No worker: the saga starts but cannot reserve until one polls again.
     await harness.stopWorker();
@@ -126,6 +128,52 @@ describe('admission under contention', () => {
     } finally {
       await harness.startWorker();
     }
+  });
+
+  it('answers 202 pending once the saga is started when it has not decided within the bound, and shows a lost race on the generation', async () => {
+    const userId = `undecided-${process.pid}`;
+    // No wait at all: every admitted request is answered as soon as its saga is known to exist.
+    const user = apiAs(harness.withApiConfig({ GENERATION_ACCEPT_WAIT_MS: 0 }), userId);
+    await user.credits();
+    await harness.stopWorker();
+    let rival: Awaited<ReturnType<typeof reserveCredits>> | null = null;
+    try {
+      const accepted = await user.createGeneration(flashcards('Xylem carries water.', 5), 'undecided');
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toMatchObject({ status: 'pending', estimatedCost: 1 });
+      // Durably started before the answer, though no worker has run it yet.
+      const described = await harness.temporal.workflow.getHandle(accepted.body.workflowId).describe();
+      expect(described.status.name).toBe('RUNNING');
+      // The same key again: the same generation, still one saga.
+      const replayed = await user.createGeneration(flashcards('Xylem carries water.', 5), 'undecided');
+      expect(replayed.status).toBe(202);
+      expect(replayed.body.id).toBe(accepted.body.id);
+
+      // Meanwhile something else holds every credit: the saga's own hold fails when it runs.
+      rival = await inLedgerTransaction(harness.prisma, (tx) =>
+        reserveCredits(tx, { userId, credits: 10, minimumAvailableCredits: 0, idempotencyKey: `rival-${userId}:reserve`, workflowId: `rival-${userId}`, generationId: `rival-${userId}`, holdTimeoutMs: 60_000, actor: 'test', at: new Date() }),
+      );
+      expect(rival.kind).toBe('reserved');
+      await harness.startWorker();
+      const lost = await user.waitForStatus(accepted.body.id, ['failed']);
+      expect(lost).toMatchObject({ status: 'failed', failureCode: 'INSUFFICIENT_CREDITS', cost: 0 });
+      expect(await harness.prisma.reservation.count({ where: { account: { userId }, generationId: accepted.body.id } })).toBe(0);
+    } finally {
+      if (rival?.kind === 'reserved') {
+        const reservationId = rival.reservationId;
+        await inLedgerTransaction(harness.prisma, (tx) =>
+          closeReservation(tx, { reservationId, closeAs: 'released', captureCredits: 0, reason: 'test', relatedId: null, actor: 'test', idempotencyKey: `rival-${userId}:release`, at: new Date() }),
+        );
+      }
+      await harness.startWorker();
+    }
+    expect((await user.credits()).body).toMatchObject({ balance: 10, reserved: 0, available: 10 });
+
+    // With credits back, an undecided request is simply accepted and runs to the end.
+    const next = await user.createGeneration(flashcards('Phloem carries sugar.', 5));
+    expect(next.status).toBe(202);
+    await user.waitForStatus(next.body.id, ['succeeded']);
+    expect((await user.credits()).body).toMatchObject({ balance: 9, reserved: 0, available: 9 });
   });
 
   it('returns the same generation for a replayed Idempotency-Key and charges once', async () => {

@@ -39,8 +39,10 @@ beforeAll(async () => {
       ORPHAN_SWEEP_CRON: '0 0 1 1 *',
       NOTIFICATION_RELAY_CRON: '0 0 1 1 *',
       SUBSCRIPTION_REFILL_CRON: '0 0 1 1 *',
+      SUBSCRIPTION_RECONCILE_CRON: '0 0 1 1 *',
       LOW_CREDIT_SCAN_CRON: '0 0 1 1 *',
       DAILY_BONUS_CRON: '0 0 1 1 *',
+      AUTO_RECHARGE_RELAY_CRON: '0 0 1 1 *',
     },
   });
   // One notification per crossing is what this test follows: the banner's warning (at 10) is off here.

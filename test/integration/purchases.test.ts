@@ -193,7 +193,9 @@ it('refuses up front with 409 when the credits would not fit under the cap, befo
   expect(second.status).toBe(409);
   expect(second.body.error.pendingPurchaseCredits).toBe(500);
   expect(await harness.prisma.purchase.count({ where: { userId } })).toBe(1);
-  expect(provider.calls.length).toBe(callsBefore + 1);
+  // The one purchase admitted reached the provider: its payment intent, and the buyer's customer
+  // made with their first checkout (for auto-recharge's saved card).
+  expect(provider.calls.slice(callsBefore).map((call) => call.path).sort()).toEqual(['/v1/customers', '/v1/payment_intents']);
   await provider.fail(pending.body.paymentIntentId);
   await purchaseStatus(auth, pending.body.id);
 });

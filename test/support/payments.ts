@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findFreePort } from '../../tools/dev-services/free-port';
 import { FakePaymentProvider } from '../../integrations/payments/fake-payment-provider';
+import type { Clock } from '../../platform/clock';
 import { startSagaHarness, type SagaHarness } from './saga-harness';
 
 export interface PaymentHarness {
@@ -14,9 +15,10 @@ export interface PaymentHarness {
  * A saga harness whose API listens on a local port, with the fake payment provider delivering its
  * signed webhooks to that API over HTTP, as a real provider would.
  */
-export async function startPaymentHarness(options: { webhookSecret: string; env?: Record<string, string> }): Promise<PaymentHarness> {
-  const provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: options.webhookSecret });
-  const harness = await startSagaHarness({ env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_WEBHOOK_SECRET: options.webhookSecret, ...options.env } });
+export async function startPaymentHarness(options: { webhookSecret: string; env?: Record<string, string>; clock?: Clock }): Promise<PaymentHarness> {
+  // A test clock is the fake's clock too, so its subscription periods and the ledger agree on time.
+  const provider = await FakePaymentProvider.start({ port: await findFreePort(), webhookSecret: options.webhookSecret, now: options.clock && (() => options.clock!.now()) });
+  const harness = await startSagaHarness({ env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_WEBHOOK_SECRET: options.webhookSecret, ...options.env }, clock: options.clock });
   const api = await new Promise<Server>((resolve) => {
     const server = harness.app.listen(0, '127.0.0.1', () => resolve(server));
   });

@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../../platform/clock';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import type { CreditsMetrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
-import { createPaymentProvider } from '../../integrations/payments/create-payment-provider';
+import { createPaymentProvider, createSubscriptionBilling } from '../../integrations/payments/create-payment-provider';
 import { activityLogging } from '../../worker/activity-logging';
 import { bundleWorkflows, createWorkers, runWorkers } from '../../worker/create-workers';
 import { createTestDatabase } from './database';
@@ -34,6 +34,8 @@ export interface SagaHarness {
   tokenFor(userId: string, role?: 'user' | 'admin'): Promise<string>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
+  // The same services behind a second API app whose settings differ (a replica configured otherwise).
+  withApiConfig(overrides: Partial<Config>): SagaHarness;
   close(): Promise<void>;
 }
 
@@ -90,7 +92,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
   };
   if (options.inProcessWorker !== false) await startWorker();
 
-  return {
+  const harness: SagaHarness = {
     app,
     prisma,
     temporal,
@@ -101,6 +103,11 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
     tokenFor: (userId, role = 'user') => signAccessToken({ userId, role }, config),
     startWorker,
     stopWorker,
+    withApiConfig(overrides) {
+      const replicaConfig = { ...config, ...overrides };
+      const replica = createApp({ config: replicaConfig, prisma, temporal, clock, metrics: options.metrics, logger: options.logger, logError: (error) => console.error(error) });
+      return { ...harness, app: replica, config: replicaConfig };
+    },
     // Every file that uses the harness ends with the whole-database invariant check
     // (npm run ledger:verify's), so no test can leave the books inconsistent unnoticed.
     async close() {
@@ -112,6 +119,7 @@ export async function startSagaHarness(options: SagaHarnessOptions = {}): Promis
       if (violations.length > 0) throw new Error(`ledger invariants violated:\n${JSON.stringify(violations, bigintSafe, 2)}`);
     },
   };
+  return harness;
 }
 
 export interface TestWorker {
@@ -145,6 +153,7 @@ export async function startTestWorker(options: {
       temporal: options.temporal,
       generator: options.generator ?? createLocalGenerator(),
       paymentProvider: createPaymentProvider(config),
+      subscriptionBilling: createSubscriptionBilling(config),
       clock: options.clock,
       holdTimeoutMs: config.RESERVATION_HOLD_TIMEOUT_MS,
       minCreditsToGenerate: config.MIN_CREDITS_TO_GENERATE,

@@ -29,6 +29,9 @@ describe('workflow replay', () => {
     expect(histories.map((history) => history.name)).toEqual(
       expect.arrayContaining(['generation-cancelled.json', 'generation-rejected-prompt.json', 'generation-succeeded.json', 'generation-local-ledger-succeeded.json']),
     );
+    expect(histories.map((history) => history.name)).toEqual(
+      expect.arrayContaining(['auto-recharge-succeeded.json', 'auto-recharge-declined.json', 'auto-recharge-cap-full.json', 'auto-recharge-relay.json']),
+    );
     const results = Worker.runReplayHistories(
       { workflowBundle },
       histories.map(({ name, json }) => ({ workflowId: name, history: historyFromJSON(json) })),

@@ -19,6 +19,8 @@ export interface PurchaseInput {
   currency: string;
   // PURCHASE_PAYMENT_TIMEOUT_MS when the purchase was made; part of the input, so replay agrees.
   paymentTimeoutMs: number;
+  // PURCHASE_COMPENSATION_MAX_ATTEMPTS; absent in sagas started before it existed (the default, 200).
+  compensationMaxAttempts?: number;
 }
 
 export type PurchaseSagaStatus = 'pending' | 'paid' | 'fulfilled' | 'failed' | 'expired' | 'refunded';
@@ -45,3 +47,30 @@ export const getPurchaseStateQuery = defineQuery<PurchaseState>('getPurchaseStat
 
 /** Answers once the intent is created or the purchase has ended without one. */
 export const awaitPaymentIntentUpdate = defineUpdate<PurchaseState>('awaitPaymentIntent');
+
+/**
+ * An operator's retry of the refund of a purchase left `paid` (its saga's refund kept failing and
+ * the saga ended COMPENSATION_FAILED): a workflow of its own, one at a time per purchase, sending
+ * the saga's own refund Idempotency-Key so the provider refunds at most once however many tries.
+ */
+export const PURCHASE_REFUND_WORKFLOW_TYPE = 'purchaseRefundWorkflow';
+
+export function purchaseRefundWorkflowId(purchaseId: string): string {
+  return `purchase-refund-${purchaseId}`;
+}
+
+export interface PurchaseRefundInput {
+  purchaseId: string;
+  userId: string;
+  // `${purchaseWorkflowId}:refund`, the key the purchase saga refunded with.
+  idempotencyKey: string;
+  // The operator's words, used only when no refund reason was recorded by the saga.
+  reason: string;
+  compensationMaxAttempts?: number;
+}
+
+export interface PurchaseRefundResult {
+  purchaseId: string;
+  status: 'refunded';
+  refundId: string;
+}

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PurchaseActivities } from '../../activities/purchase-activities';
-import { PAYMENT_COMPENSATION_ACTIVITY_OPTIONS, PAYMENT_INTENT_ACTIVITY_OPTIONS, PURCHASE_LEDGER_ACTIVITY_OPTIONS } from '../policies';
+import { PAYMENT_INTENT_ACTIVITY_OPTIONS, paymentCompensationOptions, PURCHASE_LEDGER_ACTIVITY_OPTIONS } from '../policies';
 import {
   awaitPaymentIntentUpdate,
   getPurchaseStateQuery,
@@ -45,9 +45,10 @@ class PurchaseSaga {
   private intentDecided = false;
   private readonly ledger = activitiesOf<PurchaseActivities>('ledger', PURCHASE_LEDGER_ACTIVITY_OPTIONS);
   private readonly intents = activitiesOf<PurchaseActivities>('payments', PAYMENT_INTENT_ACTIVITY_OPTIONS);
-  private readonly compensations = activitiesOf<PurchaseActivities>('payments', PAYMENT_COMPENSATION_ACTIVITY_OPTIONS);
+  private readonly compensations: PurchaseActivities;
 
   constructor(private readonly input: PurchaseInput) {
+    this.compensations = activitiesOf<PurchaseActivities>('payments', paymentCompensationOptions(input.compensationMaxAttempts));
     const { workflowId } = workflowInfo();
     this.keys = { intent: `${workflowId}:intent`, cancelIntent: `${workflowId}:cancel-intent`, grant: `${workflowId}:grant`, refund: `${workflowId}:refund` };
     this.state = { purchaseId: input.purchaseId, status: 'pending', paymentIntent: null, failure: null };

@@ -119,13 +119,6 @@ export interface Referral {
   bonusCredits: number;
 }
 
-export interface Subscription {
-  planCredits: number;
-  renewalDay: number;
-  active: boolean;
-  nextRenewalAt?: string | null;
-}
-
 export type NotificationKind = 'low_credit' | 'low_credit_resolved' | (string & {});
 
 export interface AppNotification {
@@ -273,4 +266,24 @@ export interface SagaFilters {
 
 export interface Items<T> {
   items: T[];
+}
+
+/** GET/PUT /users/me/auto-recharge. */
+export type AutoRechargeOutcomeCode = 'succeeded' | 'capped' | 'cap_full' | 'not_needed' | 'disabled' | 'declined' | 'no_payment_method' | 'refunded' | 'provider_unavailable';
+
+export interface AutoRecharge {
+  enabled: boolean;
+  thresholdCredits: number | null;
+  packageId: string | null;
+  targetBalanceCredits: number | null;
+  savedPaymentMethod: boolean;
+  disabledReason: string | null;
+  lastOutcome: { code: AutoRechargeOutcomeCode; message: string; purchaseId: string | null; at: string } | null;
+}
+
+export interface AutoRechargeBody {
+  enabled: boolean;
+  thresholdCredits: number;
+  packageId?: string;
+  targetBalanceCredits?: number;
 }

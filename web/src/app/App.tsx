@@ -11,6 +11,7 @@ import { HomePage } from '../features/home/HomePage';
 import { ProfilePage } from '../features/profile/ProfilePage';
 import { BuyCreditsPage } from '../features/purchases/BuyCreditsPage';
 import { PurchaseFailurePage, PurchaseSuccessPage } from '../features/purchases/PurchaseResultPages';
+import { CheckoutReturn } from '../features/subscriptions/SubscriptionSection';
 import { Page } from '../ui/Page';
 import { Layout } from './Layout';
 
@@ -62,8 +63,8 @@ const router = createBrowserRouter([
           { path: '/credits/analytics', lazy: async () => ({ Component: (await import('../features/analytics/AnalyticsPage')).AnalyticsPage }) },
           { path: '/credits/gift', element: <GiftPage /> },
           { path: '/premium/credits', element: <BuyCreditsPage /> },
-          { path: '/premium/credits/success', element: <PurchaseSuccessPage /> },
-          { path: '/premium/credits/failure', element: <PurchaseFailurePage /> },
+          { path: '/premium/credits/success', element: <CheckoutReturn outcome="success" purchasePage={<PurchaseSuccessPage />} /> },
+          { path: '/premium/credits/failure', element: <CheckoutReturn outcome="failure" purchasePage={<PurchaseFailurePage />} /> },
           { path: '/profile', element: <ProfilePage /> },
           { path: '/admin', lazy: async () => ({ Component: (await import('../features/admin/AdminPage')).AdminPage }) },
         ],

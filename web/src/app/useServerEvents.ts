@@ -6,6 +6,7 @@ import type { CreditSummary } from '../api/types';
 import { creditKeys } from '../features/credits/keys';
 import { generationKeys } from '../features/generations/keys';
 import { notificationKeys } from '../features/notifications/keys';
+import { profileKeys } from '../features/profile/keys';
 
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -46,6 +47,9 @@ export function useServerEvents(userId: string | null): void {
         void queryClient.invalidateQueries({ queryKey: generationKeys.quotes() });
       } else if (event.event === 'notification') {
         void queryClient.invalidateQueries({ queryKey: notificationKeys.all() });
+        // An auto-recharge's outcome (or a decline that turned it off) changes the profile's card.
+        const kind = (parse(event) as { kind?: unknown } | undefined)?.kind;
+        if (typeof kind === 'string' && kind.startsWith('auto_recharge')) void queryClient.invalidateQueries({ queryKey: profileKeys.autoRecharge() });
       }
     };
 

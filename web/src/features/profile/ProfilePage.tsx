@@ -5,7 +5,9 @@ import { credits, date } from '../../ui/format';
 import { Page } from '../../ui/Page';
 import { useSession } from '../auth/session';
 import { useBalance } from '../credits/api';
-import { useReferral, useSubscription } from './api';
+import { SubscriptionSummary } from '../subscriptions/SubscriptionSection';
+import { useReferral } from './api';
+import { AutoRechargeSection } from './AutoRechargeSection';
 
 function CopyButton({ text }: { text: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
@@ -33,7 +35,6 @@ export function ProfilePage() {
   const session = useSession();
   const balance = useBalance();
   const referral = useReferral();
-  const subscription = useSubscription();
   return (
     <Page title="Profile">
       <div className="grid two">
@@ -92,16 +93,10 @@ export function ProfilePage() {
 
         <section className="card stack" aria-labelledby="profile-subscription">
           <h2 id="profile-subscription">Subscription</h2>
-          {subscription.isPending && <Loading />}
-          {subscription.isError && <ErrorMessage error={subscription.error} />}
-          {subscription.data === null && <p className="muted">You have no monthly plan.</p>}
-          {subscription.data && (
-            <p data-testid="subscription-status">
-              {subscription.data.active ? 'Active' : 'Paused'}: {credits(subscription.data.planCredits)} every month on day {subscription.data.renewalDay}
-              {subscription.data.nextRenewalAt ? ` (next on ${date(subscription.data.nextRenewalAt)})` : ''}.
-            </p>
-          )}
+          <SubscriptionSummary />
         </section>
+
+        <AutoRechargeSection />
       </div>
     </Page>
   );

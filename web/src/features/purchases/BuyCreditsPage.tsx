@@ -2,6 +2,7 @@ import { ErrorMessage, Loading } from '../../ui/ErrorMessage';
 import { credits, money } from '../../ui/format';
 import { Page } from '../../ui/Page';
 import { useBalance } from '../credits/api';
+import { SubscriptionSection } from '../subscriptions/SubscriptionSection';
 import { purchaseAttempt, usePackages, useStartPurchase } from './api';
 
 const PACKAGE_NAMES: Record<string, string> = { starter: 'Starter', standard: 'Standard', plus: 'Plus', pro: 'Pro' };
@@ -59,6 +60,7 @@ export function BuyCreditsPage() {
         </ul>
       )}
       {start.isSuccess && !start.data.checkoutUrl && <ErrorMessage error="The payment page is not ready yet. Try again in a moment." />}
+      <SubscriptionSection />
     </Page>
   );
 }
