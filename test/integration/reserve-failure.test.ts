@@ -46,9 +46,10 @@ describe('a reserve step that fails for good', () => {
     const userId = `unreservable-${process.pid}`;
     const user = apiAs(harness, userId);
     const created = await user.createGeneration(flashcards('Unreservable notes about cells.', 5));
-    // The request was taken (no 5xx) and the answer, given once the saga had decided, says how it ended.
+    // The request was taken (no 5xx); the answer says the generation is pending or already failed,
+    // depending on whether the saga had ended it when the API read it back.
     expect(created.status).toBe(202);
-    expect(created.body).toMatchObject({ status: 'failed', failureCode: 'DATABASE_DATA_ERROR' });
+    expect(['pending', 'failed']).toContain(created.body.status);
     const generationId = created.body.id as string;
     const ended = await user.waitForStatus(generationId, ['failed', 'succeeded', 'cancelled'], 30_000);
     expect(ended).toMatchObject({ status: 'failed', failureCode: 'DATABASE_DATA_ERROR', cost: 0 });
