@@ -39,7 +39,9 @@ interface BurstResult extends Throughput {
 
 async function main(): Promise<void> {
   const { resolveTemporalCli } = (await importEsm(path.resolve(__dirname, '..', 'temporal-cli.mjs'))) as { resolveTemporalCli: (options?: object) => Promise<string> };
-  const stack = await startBenchStack(await resolveTemporalCli({ build: true }), { SIGNUP_CREDITS: String(STORM_CREDITS) });
+  // GENERATION_ACCEPT_WAIT_MS from the environment, to compare the API's bounded wait with another.
+  const acceptWait: Record<string, string> = process.env.GENERATION_ACCEPT_WAIT_MS ? { GENERATION_ACCEPT_WAIT_MS: process.env.GENERATION_ACCEPT_WAIT_MS } : {};
+  const stack = await startBenchStack(await resolveTemporalCli({ build: true }), { SIGNUP_CREDITS: String(STORM_CREDITS), ...acceptWait });
   try {
     const config = loadConfig({ ...stack.env });
     const token = (userId: string) => signAccessToken({ userId, role: 'user' }, config);
@@ -52,7 +54,10 @@ async function main(): Promise<void> {
 
     const bare: Throughput[] = [];
     const sagas: BurstResult[] = [];
+    const starts: Latencies[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
+      starts.push(await startFloorRound(stack, BURST, `r${round}`));
+      console.log(`round ${round}: ${BURST} bare starts at once, p50 ${starts[round]!.p50Ms.toFixed(0)} ms p99 ${starts[round]!.p99Ms.toFixed(0)} ms`);
       bare.push(await bareRound(stack, BURST, `r${round}`));
       console.log(`round ${round}: bare ${bare[round]!.perSecond.toFixed(1)}/s`);
       sagas.push(await sagaRound(stack, users, token, BURST, `r${round}`));
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
       console.log(`storm ${round}: ${JSON.stringify(storms[round])}`);
     }
     const ledger = await measureLedgerAgainstPg(stack.prisma, stack.databaseUrl);
-    report(bare, sagas, storms, ledger);
+    report(bare, sagas, starts, storms, ledger);
   } finally {
     await stack.stop();
   }
@@ -93,6 +98,30 @@ async function bareRound(stack: BenchStack, count: number, label: string): Promi
   );
   const seconds = (performance.now() - started) / 1000;
   return { seconds, perSecond: count / seconds };
+}
+
+interface Latencies {
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * The accept latency's floor: `count` workflows started at once straight on the dev server (the
+ * bare workflow, on a task queue no worker polls, so nothing else competes), timing each start
+ * call. A saga that must exist before POST /generations answers cannot be answered sooner. The
+ * workflows are terminated afterwards.
+ */
+async function startFloorRound(stack: BenchStack, count: number, label: string): Promise<Latencies> {
+  const latencies = await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const sent = performance.now();
+      await stack.temporal.workflow.start('bareThreeActivitiesWorkflow', { taskQueue: 'bench-start-floor', workflowId: `start-floor-${label}-${index}`, args: [] });
+      return performance.now() - sent;
+    }),
+  );
+  for (let index = 0; index < count; index += 1) await stack.temporal.workflow.getHandle(`start-floor-${label}-${index}`).terminate('start-latency floor measured');
+  latencies.sort((a, b) => a - b);
+  return { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
 }
 
 /** `count` POST /generations at once, spread over `users`; then waits until every saga has succeeded. */
@@ -184,7 +213,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function report(bare: Throughput[], sagas: BurstResult[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
+function report(bare: Throughput[], sagas: BurstResult[], starts: Latencies[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
   const bareRate = median(bare.map((round) => round.perSecond));
   const sagaRate = median(sagas.map((round) => round.perSecond));
   const rows = [
@@ -192,6 +221,7 @@ function report(bare: Throughput[], sagas: BurstResult[], storms: Array<Awaited<
     `| generation saga through the API, per round | ${sagas.map((round) => round.perSecond.toFixed(1)).join(' / ')} sagas/s | median ${sagaRate.toFixed(1)}: **${(sagaRate / bareRate).toFixed(2)}x** the baseline (target 1.5x) |`,
     `| burst: POST /generations answer, p50 | ${sagas.map((round) => round.p50Ms.toFixed(0)).join(' / ')} ms | target 250 ms |`,
     `| burst: POST /generations answer, p99 | ${sagas.map((round) => round.p99Ms.toFixed(0)).join(' / ')} ms | target 1,000 ms |`,
+    `| floor: ${BURST} bare workflow starts at once on the dev server, p50 / p99 | ${starts.map((round) => `${round.p50Ms.toFixed(0)} / ${round.p99Ms.toFixed(0)}`).join('; ')} ms | no worker, no API: the start call alone |`,
     `| storm: 1,000 at once on 50 credits, all answered in | ${storms.map((storm) => storm.seconds.toFixed(2)).join(' / ')} s | ${storms.map((storm) => `${storm.accepted} accepted, ${storm.refused} refused, ${storm.holds} holds`).join('; ')} (target 5 s, exactly 50) |`,
     `| ledger: reserve + capture through our code | ${ledger.ours.map((rate) => rate.toFixed(0)).join(' / ')} pairs/s | median ${median(ledger.ours).toFixed(0)} |`,
     `| ledger: the same statements through plain pg | ${ledger.pg.map((rate) => rate.toFixed(0)).join(' / ')} pairs/s | median ${median(ledger.pg).toFixed(0)}: ours is **${((median(ledger.ours) / median(ledger.pg)) * 100).toFixed(0)}%** (target 50%) |`,
@@ -200,7 +230,7 @@ function report(bare: Throughput[], sagas: BurstResult[], storms: Array<Awaited<
 
 \`npm run bench:sagas\`, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work.
 One Temporal dev server (SQLite file store), embedded PostgreSQL, the worker and the API as their own
-processes, all started by the script. ${ROUNDS} rounds, the baseline and the saga interleaved in each;
+processes, all started by the script. GENERATION_ACCEPT_WAIT_MS ${process.env.GENERATION_ACCEPT_WAIT_MS ?? 'default (150)'}. ${ROUNDS} rounds, the baseline and the saga interleaved in each;
 ${BURST} requests at once by ${BURST_USERS} users per round (5 flashcards, 1 credit, local generator).
 Ledger: ${ledger.pairs} reserve + capture pairs per run at concurrency ${ledger.concurrency}, each worker its own user.
 
