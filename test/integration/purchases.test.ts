@@ -238,7 +238,9 @@ it('expires and cancels the intent when no payment arrives in time', async () =>
 
 it('delivers the credits when the payment was made but its webhook never arrived before the timeout', async () => {
   const { userId, auth } = await newUser();
-  const impatient = appWith({ PURCHASE_PAYMENT_TIMEOUT_MS: 1_500 });
+  // Long enough that the payment below (one local HTTP call) lands well before the saga's timer
+  // fires on the slowest machine; 1.5 s let a loaded machine fire it first.
+  const impatient = appWith({ PURCHASE_PAYMENT_TIMEOUT_MS: 8_000 });
   const created = await buy(auth, 'starter', 'lost-webhook-1', impatient).expect(201);
   // The customer pays, but the provider cannot reach us: the webhook is lost.
   const webhookUrl = provider.webhookUrl;
