@@ -87,7 +87,9 @@ async function timedPairs(prisma: PrismaClient, users: string[], label: string, 
 
 /**
  * What reserveCredits and captureCredits send, statement for statement (one lot, nothing expired,
- * a full capture), with the values our code computes in between computed here the same way.
+ * a full capture, no achievement due), with the values our code computes in between computed here
+ * the same way. Checked against Prisma's own query log (`tools/bench/statement-probe.ts`): 11
+ * statements in the reserve's transaction and 15 in the capture's, in this order.
  */
 async function pgPair(client: PoolClient | null, op: Operation): Promise<void> {
   if (!client) throw new Error('pg pair needs a client');
@@ -104,6 +106,8 @@ async function pgPair(client: PoolClient | null, op: Operation): Promise<void> {
      VALUES (gen_random_uuid(), $1, $2, $3, $4, 1, $5, $6) RETURNING id`,
     [account.id, `${op.workflowId}:reserve`, op.workflowId, op.generationId, new Date(now.getTime() + 3_600_000), now])).rows[0]!;
   await client.query('INSERT INTO reservation_draws (id, reservation_id, lot_id, drawn_credits) VALUES (gen_random_uuid(), $1, $2, 1)', [reservation.id, lot.id]);
+  // Prisma reads the reservation back after its nested create.
+  await client.query('SELECT id FROM reservations WHERE id = $1 LIMIT 1', [reservation.id]);
   await client.query('UPDATE credit_lots SET remaining_credits = remaining_credits - 1 WHERE id = $1 RETURNING id', [lot.id]);
   await client.query(
     `INSERT INTO journal_entries (account_id, type, amount_credits, reserved_delta_credits, balance_after_credits, reserved_after_credits, reason, related_type, related_id, actor, idempotency_key, metadata, created_at)
@@ -133,5 +137,21 @@ async function pgPair(client: PoolClient | null, op: Operation): Promise<void> {
   await client.query(
     `UPDATE generations SET status = 'succeeded', actual_cost_credits = 1, produced_count = 5, result = $1, completed_at = $2, updated_at = now() WHERE id = $3 RETURNING id`,
     [JSON.stringify(OUTPUT), now, op.generationId]);
+  // The capture's achievement progress (completedGenerationsOfOwner, then recordAchievementProgress).
+  const owner = (await client.query<{ user_id: string }>('SELECT id, user_id FROM generations WHERE id = $1 LIMIT 1', [op.generationId])).rows[0]!;
+  const completed = (await client.query<{ count: string }>(`SELECT COUNT(*) FROM (SELECT id FROM generations WHERE user_id = $1 AND status = 'succeeded') AS sub`, [owner.user_id])).rows[0]!;
+  await client.query(
+    `INSERT INTO achievement_progress (user_id, metric, value, updated_at)
+     SELECT user_id, metric, MAX(value), $1::timestamptz FROM unnest($2::text[], $3::text[], $4::int[]) AS f(user_id, metric, value)
+     GROUP BY user_id, metric
+     ON CONFLICT (user_id, metric) DO UPDATE SET value = GREATEST(achievement_progress.value, EXCLUDED.value), updated_at = EXCLUDED.updated_at`,
+    [now, [owner.user_id], ['generations_completed'], [Number(completed.count)]]);
+  await client.query(
+    `SELECT p.user_id, a.code, a.title, a.reward_credits FROM achievement_progress p
+     JOIN achievements a ON a.metric = p.metric AND a.active AND p.value >= a.threshold
+     WHERE (p.user_id, p.metric) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       AND NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = p.user_id AND ua.achievement_code = a.code)
+     ORDER BY p.user_id, a.code`,
+    [[owner.user_id], ['generations_completed']]);
   await client.query('COMMIT');
 }
