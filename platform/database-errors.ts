@@ -54,11 +54,22 @@ const CONNECTION_LOST_MESSAGE = /Connection terminated|timeout exceeded when try
 const UNKNOWN: DatabaseErrorClassification = { class: 'unknown', type: null, sqlState: null };
 
 export function classifyDatabaseError(error: unknown): DatabaseErrorClassification {
-  for (const candidate of causeChain(error)) {
+  const chain = causeChain(error);
+  for (const candidate of chain) {
     const classified = classifyOne(candidate);
-    if (classified.class !== 'unknown') return classified;
+    // The link that says what kind of error it is need not be the one that carries the SQLSTATE
+    // (an adapter's `kind` above the driver's `code`): operators read it in the failure message.
+    if (classified.class !== 'unknown') return classified.sqlState ? classified : { ...classified, sqlState: firstSqlState(chain) };
   }
   return UNKNOWN;
+}
+
+function firstSqlState(chain: ReadonlyArray<Record<string, unknown>>): string | null {
+  for (const candidate of chain) {
+    const sqlState = sqlStateOf(candidate);
+    if (sqlState) return sqlState;
+  }
+  return null;
 }
 
 export function classifySqlState(sqlState: string): DatabaseErrorClassification {

@@ -21,6 +21,12 @@ describe('classifyDatabaseError', () => {
     expect(classifyDatabaseError(error)).toMatchObject({ class: expectedClass, type: expectedType });
   });
 
+  it('reports the SQLSTATE from whichever link of the chain carries it', () => {
+    const error = { name: 'PrismaClientKnownRequestError', code: 'P2007', cause: { kind: 'InvalidInputValue', cause: { code: '22P02', message: 'invalid input syntax' } } };
+    expect(classifyDatabaseError(error)).toEqual({ class: 'permanent', type: 'DATABASE_DATA_ERROR', sqlState: '22P02' });
+    expect(classifyDatabaseError({ code: 'P2002', meta: {} })).toEqual({ class: 'permanent', type: 'DATABASE_INTEGRITY_ERROR', sqlState: null });
+  });
+
   it('leaves everything else to the retry policy', () => {
     expect(classifyDatabaseError(new Error('boom'))).toMatchObject({ class: 'unknown', type: null });
     expect(classifyDatabaseError({ code: '42P01', severity: 'ERROR', message: 'relation does not exist' })).toMatchObject({ class: 'unknown' });
