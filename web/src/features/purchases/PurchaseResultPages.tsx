@@ -35,9 +35,16 @@ export function PurchaseSuccessPage() {
         {!id && <ErrorMessage error="This page needs a purchase id. Open it from the payment page." />}
         {purchase.isError && <ErrorMessage error={purchase.error} />}
         {id && purchase.isPending && <Loading label="Looking up your purchase…" />}
-        {data && (data.status === 'pending' || data.status === 'paid') && (
+        {data && (data.status === 'pending' || (data.status === 'paid' && !data.failureReason)) && (
           <p role="status">
             <span className="spinner" aria-hidden="true" /> {data.status === 'paid' ? 'Payment received; adding your credits…' : 'Waiting for the payment to be confirmed…'}
+          </p>
+        )}
+        {/* Paid with a reason recorded: the credits could not be granted and the refund is under way. */}
+        {data?.status === 'paid' && data.failureReason && (
+          <p role="status" data-testid="purchase-refunding">
+            <span className="spinner" aria-hidden="true" /> Payment received, but the credits could not be added ({data.failureReason}). Your payment is being refunded; no
+            credits were added.
           </p>
         )}
         {data?.status === 'fulfilled' && (
