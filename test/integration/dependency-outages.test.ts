@@ -13,11 +13,12 @@ import { createPrismaClient, type PrismaClient } from '../../platform/database';
 import { applyMigrations } from '../../platform/migrate';
 import { systemClock } from '../../platform/clock';
 import { connectTemporalClient } from '../../platform/temporal-connection';
-import { createDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../tools/dev-services/embedded-postgres';
+import { createDatabase } from '../../tools/dev-services/embedded-postgres';
 import { findFreePort } from '../../tools/dev-services/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/dev-services/temporal-dev-server';
 import { bundleWorkflows } from '../../worker/create-workers';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes';
+import { startPostgresProcess, type PostgresProcess } from '../support/postgres-process';
 import { startTestWorker, waitFor, type TestWorker } from '../support/saga-harness';
 
 /**
@@ -31,7 +32,7 @@ const UNAVAILABLE_WITHIN_MS = 2_000;
 const HEALTH_WITHIN_MS = 1_000;
 
 let dataDir: string;
-let postgres: EmbeddedPostgresHandle;
+let postgres: PostgresProcess;
 let postgresPort: number;
 let temporalServer: TemporalDevServer;
 let temporalPort: number;
@@ -43,7 +44,8 @@ let worker: TestWorker | null = null;
 const userId = `outage-${process.pid}`;
 let auth: string;
 
-const startPostgres = () => startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: postgresPort, persistent: true });
+// In a process of its own: this file's sandbox cannot load the embedded-postgres ES module.
+const startPostgres = () => startPostgresProcess(path.join(dataDir, 'pg'), postgresPort);
 const startTemporal = () => startTemporalDevServer({ cliPath: process.env.CREDITS_TEST_TEMPORAL_CLI!, port: temporalPort, headless: true, searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS });
 
 beforeAll(async () => {
