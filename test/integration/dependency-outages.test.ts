@@ -51,7 +51,12 @@ const startTemporal = () => startTemporalDevServer({ cliPath: process.env.CREDIT
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'credits-outages-'));
   [postgresPort, temporalPort] = [await findFreePort(), await findFreePort()];
-  [postgres, temporalServer] = await Promise.all([startPostgres(), startTemporal()]);
+  // Both kept even if one fails to start, so afterAll stops whichever did (a dev server left running
+  // would outlive the run).
+  const [startedPostgres, startedTemporal] = await Promise.allSettled([startPostgres(), startTemporal()]);
+  if (startedPostgres.status === 'fulfilled') postgres = startedPostgres.value;
+  if (startedTemporal.status === 'fulfilled') temporalServer = startedTemporal.value;
+  for (const started of [startedPostgres, startedTemporal]) if (started.status === 'rejected') throw started.reason;
   await createDatabase(postgres.adminUrl, DATABASE);
   await applyMigrations(postgres.urlFor(DATABASE));
   config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: postgres.urlFor(DATABASE), TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: `outages-${randomUUID()}` });

@@ -127,6 +127,9 @@ export class ManagedProcess {
   private child: ChildProcess | null = null;
   private output = '';
   private wanted = false;
+  // A start under way (the caller's, or the supervisor's restart after an unexpected exit): a kill
+  // or stop waits for it, or the child it spawns afterwards would outlive the run unstopped.
+  private starting: Promise<void> | null = null;
   unexpectedExits = 0;
 
   constructor(
@@ -146,8 +149,20 @@ export class ManagedProcess {
 
   async start(timeoutMs = 90_000): Promise<void> {
     this.wanted = true;
+    const attempt = this.startWithRetries(timeoutMs);
+    this.starting = attempt;
+    try {
+      await attempt;
+    } finally {
+      if (this.starting === attempt) this.starting = null;
+    }
+  }
+
+  private async startWithRetries(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // Stopped or killed meanwhile: no new process.
+      if (!this.wanted) return;
       try {
         await this.startOnce(Math.max(5_000, deadline - Date.now()));
         return;
@@ -189,11 +204,13 @@ export class ManagedProcess {
   /** SIGKILL: no drain, no goodbye. Not restarted until start() is called. */
   async kill(): Promise<void> {
     this.wanted = false;
+    await this.starting?.catch(() => undefined);
     await this.signal('SIGKILL');
   }
 
   async stop(): Promise<void> {
     this.wanted = false;
+    await this.starting?.catch(() => undefined);
     await this.signal('SIGTERM', 30_000);
   }
 
