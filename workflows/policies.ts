@@ -55,10 +55,13 @@ export const GENERATOR_ACTIVITY_OPTIONS: ActivityOptions = {
 /**
  * A backfill page is one set-based transaction over a few hundred users; it is idempotent, so it
  * retries for as long as a database outage plausibly lasts (about 16 hours at one try a minute),
- * then fails the backfill, which can be started again and resumes from scratch harmlessly.
+ * then fails the backfill, which can be started again and resumes from scratch harmlessly. A page
+ * takes well under a second, and the start-to-close timeout is how a page whose worker died is
+ * noticed (one transaction cannot heartbeat), so it is 30 s rather than minutes: a worker lost
+ * mid-page used to hold the whole run up for two.
  */
 export const BACKFILL_ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

@@ -109,6 +109,6 @@ describe('the migration backfill', () => {
     expect(perUser[0]).toEqual({ users: FILE_USERS, min_welcomes: 1, max_welcomes: 1, wrong_balances: 0 });
     expect(await harness.prisma.creditLot.count({ where: { account: { userId: 'host-09998' } } })).toBe(1);
     expect(await verifyLedger(harness.prisma)).toEqual([]);
-    // 130 pages with a pause each, and a killed worker's page waits out its activity timeout.
+    // 130 pages with a pause each, and a killed worker's page waits out its activity timeout (30 s).
   }, 300_000);
 });
