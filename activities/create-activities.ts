@@ -11,6 +11,7 @@ import { createBackfillActivities } from './backfill-activities';
 import { createCampaignActivities } from './campaign-activities';
 import { createDailyBonusActivities } from './daily-bonus-activities';
 import { createGenerationActivities } from './generation-activities';
+import { createGenerationStartRelayActivities } from './generation-start-relay-activities';
 import { createNotificationActivities, type NotificationDeliveryConfig } from './notification-activities';
 import { createPurchaseActivities } from './purchase-activities';
 import { createSweepActivities } from './sweep-activities';
@@ -34,6 +35,7 @@ export interface ActivityDeps {
 function factories(deps: ActivityDeps) {
   return [
     createGenerationActivities(deps),
+    createGenerationStartRelayActivities(deps),
     createPurchaseActivities({ ...deps, provider: deps.paymentProvider }),
     createBackfillActivities(deps),
     createCampaignActivities(deps),
@@ -90,6 +92,8 @@ export const ACTIVITY_KINDS: Record<ActivityName, WorkKind> = {
   deliverNotification: 'batch',
   pendingAutoRecharges: 'batch',
   startAutoRecharge: 'batch',
+  admittedGenerationsPage: 'batch',
+  ensureGenerationSagaStarted: 'batch',
 };
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;

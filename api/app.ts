@@ -122,7 +122,8 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
   const hub = deps.events ?? new CreditEventHub({ databaseUrl: config.DATABASE_URL ?? '', onError: (error) => logger?.warn({ err: error }, 'credit events: listener connection failed') });
   const events = eventRoutes({ prisma, clock, config, hub });
   app.use(events.router);
-  app.use(generationRoutes(new GenerationService({ prisma, temporal: deps.temporal, config, metrics }), { prisma, config }));
+  const generations = new GenerationService({ prisma, temporal: deps.temporal, config, metrics, logger });
+  app.use(generationRoutes(generations, { prisma, config }));
   app.use(creditRoutes({ prisma, clock, config }));
   app.use(transferRoutes({ prisma, clock, config, metrics }));
   app.use(notificationRoutes({ prisma, clock }));
@@ -143,7 +144,8 @@ export function createCreditsApp(deps: AppDependencies): CreditsApp {
     app,
     async close() {
       events.closeAll();
-      await hub.close();
+      // Sagas of requests already answered 202 are started before the process goes.
+      await Promise.all([hub.close(), generations.close()]);
     },
   };
 }

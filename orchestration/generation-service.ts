@@ -11,6 +11,7 @@ import { AdmissionBatcher } from './admission-batcher';
 import { readAvailableCredits } from '../domain/ledger/credit-summary';
 import { creditsNeededToReserve } from '../domain/ledger/reserve';
 import type { CreditsMetrics } from '../platform/metrics';
+import type { Logger } from '../platform/logger';
 import { priceGenerationCredits } from '../domain/generations/pricing';
 import {
   awaitReservationUpdate,
@@ -22,7 +23,9 @@ import {
 } from '../workflows/generation/contract';
 import type { generationWorkflow } from '../workflows/generation/workflow';
 import { cancelGenerationSaga } from './generation-cancel';
-import { sagaSearchAttributes, startOrFindSaga } from './start-saga';
+import { startOrFindSaga } from './start-saga';
+import { sagaSearchAttributes } from '../workflows/search-attributes';
+import { TemporalReachability } from './temporal-reachability';
 
 type Admission = { accepted: true } | { accepted: false; requiredCredits: number; availableCredits: number };
 
@@ -48,6 +51,7 @@ export interface GenerationServiceDeps {
   temporal: Client;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS' | 'GENERATION_ACCEPT_WAIT_MS'>;
   metrics?: CreditsMetrics;
+  logger?: Logger;
 }
 
 /**
@@ -56,13 +60,32 @@ export interface GenerationServiceDeps {
  */
 export class GenerationService {
   private readonly admissions: AdmissionBatcher<GenerationRequestRecord, AdmissionOutcome>;
+  private readonly temporalReachability: TemporalReachability;
+  // Saga starts made after their admission was answered, awaited by close().
+  private readonly launches = new Set<Promise<void>>();
 
   constructor(private readonly deps: GenerationServiceDeps) {
     const policy = { minimumAvailableCredits: deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: deps.config.SAGA_STUCK_RESERVING_MS };
     this.admissions = new AdmissionBatcher((userId, records) => admitGenerationRequests(deps.prisma, userId, records, policy));
+    this.temporalReachability = new TemporalReachability(deps.temporal);
   }
 
+  /**
+   * Records the request and answers for it.
+   *
+   * With GENERATION_ACCEPT_WAIT_MS 0 (the default) the answer comes from the admission's commit:
+   * admission has recorded the request under the account's row lock against the credits no other
+   * admitted request claims, so the saga's hold will succeed unless something other than a
+   * generation (a transfer, an expiry) takes the credits in the next moments; the generation then
+   * ends `failed` with INSUFFICIENT_CREDITS. The saga is started just after the answer, and the
+   * start relay Schedule starts it should this process die first. Starting 200 sagas at once takes
+   * the Temporal server over a second per start (BENCHMARKS.md), which no answer waits for now.
+   * Temporal known to be down is still a 503, decided before anything is recorded.
+   */
   async start(userId: string, request: GenerationRequest, idempotencyKey: string | undefined): Promise<GenerationView> {
+    const answerAtCommit = this.deps.config.GENERATION_ACCEPT_WAIT_MS === 0;
+    // 503 now, before anything is recorded, when Temporal cannot be reached to start the saga.
+    if (answerAtCommit) await this.temporalReachability.assertReachable();
     const id = idempotencyKey ? generationIdFromKey(userId, idempotencyKey) : randomUUID();
     const estimatedCostCredits = priceGenerationCredits(request.type, request.count);
     const admission = await this.admissions.submit(userId, {
@@ -84,12 +107,42 @@ export class GenerationService {
       throw new InsufficientCreditsError(admission.requiredCredits, admission.availableCredits).withGeneration(id);
     }
     const input: GenerationInput = { generationId: id, userId, request, estimatedCostCredits };
+    if (admission.kind === 'admitted' && answerAtCommit) {
+      this.launch(input);
+      return viewFromRow(await findGeneration(this.deps.prisma, id));
+    }
     const decision = admission.kind === 'admitted' ? await this.startAndAwaitReservation(input) : await this.existingDecision(input, admission.generation);
     if (decision !== 'undecided' && !decision.accepted) {
       throw new InsufficientCreditsError(decision.requiredCredits, decision.availableCredits).withGeneration(id);
     }
     // Undecided, the saga has not run its first task yet: the row says all there is to say.
     return admission.kind === 'admitted' || decision === 'undecided' ? viewFromRow(await findGeneration(this.deps.prisma, id)) : this.get(userId, id);
+  }
+
+  /** Waits for the saga starts still in flight (the process is shutting down). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.launches]);
+  }
+
+  /**
+   * Starts the admitted request's saga without holding up its answer. A start that fails is left
+   * to the start relay Schedule (the row stays `pending`, and the relay starts every admitted
+   * request Temporal does not know), and makes the next request probe Temporal first.
+   */
+  private launch(input: GenerationInput): void {
+    const launched = this.startOrFind(input)
+      .then(
+        () => {
+          this.temporalReachability.answered();
+          this.deps.metrics?.sagas.inc({ event: 'started' });
+        },
+        (error: unknown) => {
+          if (unavailableDependency(error) === 'temporal') this.temporalReachability.failed();
+          this.deps.logger?.warn({ err: error, generationId: input.generationId }, 'generation: starting the saga failed; the start relay will start it');
+        },
+      )
+      .finally(() => this.launches.delete(launched));
+    this.launches.add(launched);
   }
 
   async get(userId: string, id: string): Promise<GenerationView> {
@@ -167,6 +220,7 @@ export class GenerationService {
 
   /** `wait`'s answer, or 'undecided' once GENERATION_ACCEPT_WAIT_MS has passed (its calls to Temporal are then abandoned). */
   private async withinAcceptWait<T>(wait: () => Promise<T>): Promise<T | 'undecided'> {
+    if (this.deps.config.GENERATION_ACCEPT_WAIT_MS === 0) return 'undecided';
     const abandon = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<'undecided'>((resolve) => {

@@ -2,7 +2,12 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import type { Config } from '../platform/config';
 import { scheduledWorkflow } from './scheduled-workflow';
 
-type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SUBSCRIPTION_RECONCILE_CRON' | 'AUTO_RECHARGE_RELAY_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
+type ScheduleConfig = Pick<Config, 'SCHEDULE_ID_PREFIX' | 'TEMPORAL_TASK_QUEUE' | 'EXPIRATION_SWEEP_CRON' | 'ORPHAN_SWEEP_CRON' | 'NOTIFICATION_RELAY_CRON' | 'SUBSCRIPTION_REFILL_CRON' | 'SUBSCRIPTION_RECONCILE_CRON' | 'AUTO_RECHARGE_RELAY_CRON' | 'GENERATION_START_RELAY_CRON' | 'LOW_CREDIT_SCAN_CRON' | 'SWEEP_PAGE_SIZE' | 'DAILY_BONUS_CRON' | 'DAILY_BONUS_CREDITS' | 'DAILY_BONUS_STREAK_DAYS'>;
+
+// The API starts a saga within moments of its admission; the relay leaves younger requests to it.
+export const GENERATION_START_GRACE_MS = 30_000;
+// A day of admitted requests: far longer than any outage the relay has to bridge.
+const GENERATION_START_LOOK_BACK_MS = 24 * 60 * 60_000;
 
 interface RecurringJob {
   scheduleId: string;
@@ -28,6 +33,9 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
     ),
     job('notification-relay', config.NOTIFICATION_RELAY_CRON, (where) => scheduledWorkflow('notificationRelayWorkflow', { ...where, args: [page] })),
     job('auto-recharge-relay', config.AUTO_RECHARGE_RELAY_CRON, (where) => scheduledWorkflow('autoRechargeRelayWorkflow', { ...where, args: [page] })),
+    job('generation-start-relay', config.GENERATION_START_RELAY_CRON, (where) =>
+      scheduledWorkflow('generationStartRelayWorkflow', { ...where, args: [{ ...page, graceMs: GENERATION_START_GRACE_MS, lookBackMs: GENERATION_START_LOOK_BACK_MS }] }),
+    ),
   ];
 }
 

@@ -7,9 +7,8 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { ServiceUnavailableError } from '../platform/errors';
-import { CreditsSagaStatus, CreditsUserId } from '../workflows/search-attributes';
+import { sagaSearchAttributes } from '../workflows/search-attributes';
 
 export interface SagaStart<W extends Workflow> {
   workflowType: string;
@@ -19,14 +18,6 @@ export interface SagaStart<W extends Workflow> {
   userId: string;
   // For the 503 when Temporal cannot be reached: "the generation", "the purchase".
   what: string;
-}
-
-/** What every saga carries from its start, so it is findable before its first step. */
-export function sagaSearchAttributes(userId: string): SearchAttributePair[] {
-  return [
-    { key: CreditsUserId, value: userId },
-    { key: CreditsSagaStatus, value: 'pending' },
-  ];
 }
 
 /**

@@ -63,10 +63,12 @@ const configSchema = z
     // short transaction) or generating (the generator's own budget is 15 minutes with retries).
     SAGA_STUCK_RESERVING_MS: positiveInt.default(2 * 60 * 1000),
     // How long POST /generations waits for the saga's own reservation before answering 202 with the
-    // generation still `pending` (admitted and durably started; the outcome follows on GET and the
-    // events stream). Idle, the saga decides well within it and the answer is final (202 or 402);
-    // in a burst, the queue of first workflow tasks would otherwise be every request's latency.
-    GENERATION_ACCEPT_WAIT_MS: nonNegativeInt.default(150),
+    // generation still `pending`; the outcome follows on GET and the events stream. 0 (the default)
+    // answers from the admission's commit and starts the saga just after, so a burst's answers do
+    // not queue behind the Temporal server's starts (the start relay Schedule covers a start lost
+    // to a crash). A positive value starts the saga first (update-with-start) and waits up to that
+    // long for its hold, so a request that loses the race for the credits is answered 402 itself.
+    GENERATION_ACCEPT_WAIT_MS: nonNegativeInt.default(0),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
     // A running saga whose current activity has failed this many attempts in a row is stuck at
     // once, whatever its step: an error that keeps coming back needs a person, not a timer.
@@ -175,6 +177,8 @@ const configSchema = z
     NOTIFICATION_RELAY_CRON: z.string().default('* * * * *'),
     // Starts auto-recharge sagas for the threshold crossings the ledger recorded (at most a minute late).
     AUTO_RECHARGE_RELAY_CRON: z.string().default('* * * * *'),
+    // Starts the saga of an admitted generation whose start an API crash or outage lost.
+    GENERATION_START_RELAY_CRON: z.string().default('* * * * *'),
     // Subscriptions renew on their day of the month; the refill runs early each UTC day.
     SUBSCRIPTION_REFILL_CRON: z.string().default('10 0 * * *'),
     // Bought subscriptions: asks the provider about each live one and applies a paid period or a

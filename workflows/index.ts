@@ -9,3 +9,4 @@ export { purchaseRefundWorkflow } from './purchase/refund-workflow';
 export { dailyBonusWorkflow } from './daily-bonus/workflow';
 export { subscriptionReconcileWorkflow } from './subscription-reconcile/workflow';
 export { autoRechargeWorkflow, autoRechargeRelayWorkflow } from './auto-recharge/workflow';
+export { generationStartRelayWorkflow } from './generation-start-relay/workflow';

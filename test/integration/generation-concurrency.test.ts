@@ -1,9 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { admitGenerationRequests } from '../../domain/generations/admission';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { closeReservation } from '../../domain/ledger/close-reservation';
 import { reserveCredits } from '../../domain/ledger/reserve';
 import { inLedgerTransaction } from '../../domain/ledger/transaction';
 import { generationWorkflowId } from '../../workflows/generation/contract';
+import type { generationStartRelayWorkflow } from '../../workflows/generation-start-relay/workflow';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 
@@ -132,8 +135,8 @@ describe('admission under contention', () => {
 
   it('answers 202 pending once the saga is started when it has not decided within the bound, and shows a lost race on the generation', async () => {
     const userId = `undecided-${process.pid}`;
-    // No wait at all: every admitted request is answered as soon as its saga is known to exist.
-    const user = apiAs(harness.withApiConfig({ GENERATION_ACCEPT_WAIT_MS: 0 }), userId);
+    // A short bound the stopped worker cannot meet: the request is answered once its saga is known to exist.
+    const user = apiAs(harness.withApiConfig({ GENERATION_ACCEPT_WAIT_MS: 100 }), userId);
     await user.credits();
     await harness.stopWorker();
     let rival: Awaited<ReturnType<typeof reserveCredits>> | null = null;
@@ -173,6 +176,67 @@ describe('admission under contention', () => {
     const next = await user.createGeneration(flashcards('Phloem carries sugar.', 5));
     expect(next.status).toBe(202);
     await user.waitForStatus(next.body.id, ['succeeded']);
+    expect((await user.credits()).body).toMatchObject({ balance: 9, reserved: 0, available: 9 });
+  });
+
+  it('answers from the admission commit (the default) and starts the saga just after', async () => {
+    const userId = `at-commit-${process.pid}`;
+    expect(harness.config.GENERATION_ACCEPT_WAIT_MS).toBe(0);
+    const user = apiAs(harness, userId);
+    await user.credits();
+    // No worker: nothing but the admission and the start can happen.
+    await harness.stopWorker();
+    try {
+      const accepted = await user.createGeneration(flashcards('Mitochondria make ATP.', 5), 'at-commit');
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toMatchObject({ status: 'pending', estimatedCost: 1, cost: null });
+      // The saga is started right after the answer, by the API itself.
+      await waitFor(
+        () => harness.temporal.workflow.getHandle(accepted.body.workflowId).describe().then((described) => described.status.name, () => 'NOT_FOUND'),
+        (status) => status === 'RUNNING',
+        { what: 'the saga to be started after the answer' },
+      );
+      const replayed = await user.createGeneration(flashcards('Mitochondria make ATP.', 5), 'at-commit');
+      expect(replayed.status).toBe(202);
+      expect(replayed.body.id).toBe(accepted.body.id);
+      await harness.startWorker();
+      expect(await user.waitForStatus(accepted.body.id, ['succeeded'])).toMatchObject({ status: 'succeeded', cost: 1 });
+    } finally {
+      await harness.startWorker();
+    }
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
+    expect((await user.credits()).body).toMatchObject({ balance: 9, reserved: 0, available: 9 });
+  });
+
+  it('has the start relay start the saga of an admitted request whose start was lost, once', async () => {
+    const userId = `lost-start-${process.pid}`;
+    const user = apiAs(harness, userId);
+    await user.credits();
+    // What an API that crashed between the admission's commit and the start leaves behind: the
+    // admitted row, claiming its credits, and no saga.
+    const id = `lost-start-${process.pid}-${Date.now()}`;
+    const [admission] = await admitGenerationRequests(
+      harness.prisma,
+      userId,
+      [{ id, userId, idempotencyKey: null, requestHash: 'lost-start', type: 'flashcards', requestedCount: 5, inputText: 'Ribosomes build proteins.', estimatedCostCredits: 1, workflowId: generationWorkflowId(id) }],
+      { minimumAvailableCredits: harness.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: harness.config.SAGA_STUCK_RESERVING_MS },
+    );
+    expect(admission).toEqual({ kind: 'admitted' });
+    await expectNoSaga(id);
+    const relay = () =>
+      harness.temporal.workflow.execute<typeof generationStartRelayWorkflow>('generationStartRelayWorkflow', {
+        taskQueue: harness.config.TEMPORAL_TASK_QUEUE,
+        workflowId: `generation-start-relay-${randomUUID()}`,
+        // No grace: the row was admitted a moment ago.
+        args: [{ pageSize: 2, graceMs: 0, lookBackMs: 60 * 60_000 }],
+      });
+    const first = await relay();
+    expect(first.started).toBeGreaterThanOrEqual(1);
+    expect(await user.waitForStatus(id, ['succeeded'])).toMatchObject({ status: 'succeeded', cost: 1 });
+    // Run again (as every minute): the saga exists, and nothing starts twice.
+    const second = await relay();
+    expect(second.started).toBe(0);
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(1);
     expect((await user.credits()).body).toMatchObject({ balance: 9, reserved: 0, available: 9 });
   });
 

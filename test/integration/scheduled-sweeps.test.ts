@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`, `${prefix}-subscription-refill`, `${prefix}-subscription-reconcile`, `${prefix}-low-credit-scan`, `${prefix}-daily-bonus`, `${prefix}-auto-recharge-relay`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
+  await Promise.allSettled([`${prefix}-expiration-sweep`, `${prefix}-orphan-sweep`, `${prefix}-notification-relay`, `${prefix}-subscription-refill`, `${prefix}-subscription-reconcile`, `${prefix}-low-credit-scan`, `${prefix}-daily-bonus`, `${prefix}-auto-recharge-relay`, `${prefix}-generation-start-relay`].map((id) => harness.temporal.schedule.getHandle(id).delete()));
   await harness?.close();
 });
 
@@ -68,11 +68,11 @@ async function grantExpired(userId: string, credits: number): Promise<void> {
 
 describe('recurring jobs as Temporal Schedules', () => {
   it('creates each schedule once, however often the worker starts', async () => {
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true, true, true, true, true]);
-    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false, false, false, false, false]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([true, true, true, true, true, true, true, true, true]);
+    expect((await applySchedules(harness.temporal, harness.config)).map((s) => s.created)).toEqual([false, false, false, false, false, false, false, false, false]);
     const ids: string[] = [];
     for await (const schedule of harness.temporal.schedule.list()) if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${prefix}-auto-recharge-relay`, `${prefix}-daily-bonus`, `${prefix}-expiration-sweep`, `${prefix}-low-credit-scan`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-reconcile`, `${prefix}-subscription-refill`]);
+    expect(ids.sort()).toEqual([`${prefix}-auto-recharge-relay`, `${prefix}-daily-bonus`, `${prefix}-expiration-sweep`, `${prefix}-generation-start-relay`, `${prefix}-low-credit-scan`, `${prefix}-notification-relay`, `${prefix}-orphan-sweep`, `${prefix}-subscription-reconcile`, `${prefix}-subscription-refill`]);
     const description = await harness.temporal.schedule.getHandle(`${prefix}-expiration-sweep`).describe();
     expect(description.policies.overlap).toBe('SKIP');
   });

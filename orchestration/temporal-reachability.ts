@@ -1,0 +1,70 @@
+import type { Client } from '@temporalio/client';
+import { ServiceUnavailableError } from '../platform/errors';
+
+export interface ReachabilityOptions {
+  // An answer from Temporal this recent stands for "reachable" without asking again.
+  recentMs: number;
+  // How long a probe may take before Temporal counts as unreachable (the 503 comes within it).
+  probeTimeoutMs: number;
+}
+
+const DEFAULT_OPTIONS: ReachabilityOptions = { recentMs: 2_000, probeTimeoutMs: 800 };
+
+/**
+ * Whether the Temporal server has answered lately. `POST /generations` answers from the
+ * admission's commit and starts the saga just after, so it must not accept requests while Temporal
+ * is known to be down: the client is told 503 and retries, instead of being told "accepted" and
+ * waiting for the start relay. Asking Temporal on every request would put a round trip back on the
+ * path the answer-at-commit takes off it, so any answer in the last `recentMs` (the sagas' own
+ * starts, in a burst) stands for "reachable", and only a quiet or failing spell costs one probe,
+ * shared by every request arriving meanwhile.
+ */
+export class TemporalReachability {
+  private lastAnsweredAt = Number.NEGATIVE_INFINITY;
+  private probing: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly temporal: Client,
+    private readonly options: ReachabilityOptions = DEFAULT_OPTIONS,
+  ) {}
+
+  /** Temporal just answered a call (a start, a query). */
+  answered(): void {
+    this.lastAnsweredAt = performance.now();
+  }
+
+  /** Temporal just failed a call as unreachable: the next request probes before it is accepted. */
+  failed(): void {
+    this.lastAnsweredAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Resolves when Temporal is reachable; otherwise throws what makes the API answer 503. */
+  async assertReachable(): Promise<void> {
+    if (performance.now() - this.lastAnsweredAt < this.options.recentMs) return;
+    this.probing ??= this.probe().finally(() => {
+      this.probing = null;
+    });
+    const outcome = await this.probing;
+    if (outcome !== 'ok') throw outcome;
+  }
+
+  /** 'ok', or the error to answer with: the client's own (a gRPC UNAVAILABLE or DEADLINE_EXCEEDED, which the API maps to 503 naming Temporal) or a timeout of ours. */
+  private async probe(): Promise<unknown> {
+    const { connection } = this.temporal;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<ServiceUnavailableError>((resolve) => {
+      timer = setTimeout(() => resolve(new ServiceUnavailableError('Temporal did not answer in time; try again with the same Idempotency-Key')), this.options.probeTimeoutMs);
+    });
+    const answered = connection.withDeadline(Date.now() + this.options.probeTimeoutMs, () => connection.workflowService.getSystemInfo({})).then(
+      () => 'ok' as const,
+      (error: unknown) => error,
+    );
+    try {
+      const outcome = await Promise.race([answered, timedOut]);
+      if (outcome === 'ok') this.answered();
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
