@@ -4,12 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { GenerationOutput, GenerationRequest, Generator } from '../domain/generations/generator';
 import { GeneratorError } from '../domain/generations/generator';
 import { validateGenerationOutput } from '../domain/generations/generation-output';
-import {
-  markGenerationEnded,
-  markGenerationGenerating,
-  markGenerationSucceeded,
-  completedGenerationsOfOwner,
-} from '../domain/generations/generation-store';
+import { markGenerationEnded, markGenerationGenerating, markGenerationSucceeded } from '../domain/generations/generation-store';
 import { recordAchievementProgress } from '../domain/achievements/achievements';
 import type { Clock } from '../platform/clock';
 import { closeReservation } from '../domain/ledger/close-reservation';
@@ -131,13 +126,12 @@ export function createGenerationActivities(deps: ActivityDependencies) {
       const { result, closedNow } = await measure('capture', () =>
         inLedgerTransaction(deps.prisma, async (tx) => {
           const at = deps.clock.now();
-          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: input.reservationId }, select: { heldCredits: true } });
-          // Never charge more than was held: the estimate is the price the user agreed to.
-          const actualCostCredits = Math.min(priceGenerationCredits(input.output.type, producedCount), reservation.heldCredits);
+          // Never charge more than was held (limitToHeld): the estimate is the price the user agreed to.
           const closed = await closeReservation(tx, {
             reservationId: input.reservationId,
             closeAs: 'captured',
-            captureCredits: actualCostCredits,
+            captureCredits: priceGenerationCredits(input.output.type, producedCount),
+            limitToHeld: true,
             reason: `Generated ${producedCount} ${input.output.type === 'quiz' ? 'questions' : 'flashcards'}`,
             relatedId: input.generationId,
             actor: 'system:generation-saga',
@@ -145,15 +139,14 @@ export function createGenerationActivities(deps: ActivityDependencies) {
             at,
           });
           if (closed.kind === 'closed') {
-            await markGenerationSucceeded(tx, input.generationId, {
+            const { userId, completedByOwner } = await markGenerationSucceeded(tx, input.generationId, {
               actualCostCredits: closed.capturedCredits,
               producedCount,
               result: input.output as unknown as object,
               at,
             });
             // Achievements earned by this generation are awarded in the capture's transaction.
-            const { userId, completed } = await completedGenerationsOfOwner(tx, input.generationId);
-            await recordAchievementProgress(tx, [{ userId, metric: 'generations_completed', value: completed }], { maxBalanceCredits: deps.maxBalanceCredits, at });
+            await recordAchievementProgress(tx, [{ userId, metric: 'generations_completed', value: completedByOwner }], { maxBalanceCredits: deps.maxBalanceCredits, at });
           }
           return { result: { actualCostCredits: closed.capturedCredits, producedCount, returnedCredits: closed.returnedCredits }, closedNow: closed.kind === 'closed' };
         }),

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client';
 import { lockAccountByUserId } from '../ledger/account-lock';
 import { grantLot } from '../ledger/grant';
 import { defaultLotExpiry } from '../ledger/lot-policy';
@@ -36,27 +36,37 @@ export interface AwardedAchievement {
 /** Records metric values and awards every active achievement they complete that the user lacks. */
 export async function recordAchievementProgress(tx: LedgerTx, facts: readonly AchievementFact[], options: { maxBalanceCredits: number; at: Date }): Promise<AwardedAchievement[]> {
   if (facts.length === 0) return [];
-  const userIds = facts.map((fact) => fact.userId);
-  const metrics = facts.map((fact) => fact.metric);
-  const values = facts.map((fact) => fact.value);
-  // Never decreasing: a late report of an older value cannot undo progress.
-  await tx.$executeRaw`
-    INSERT INTO achievement_progress (user_id, metric, value, updated_at)
-    SELECT user_id, metric, MAX(value), ${options.at}::timestamptz FROM unnest(${userIds}::text[], ${metrics}::text[], ${values}::int[]) AS f(user_id, metric, value)
-    GROUP BY user_id, metric
-    ON CONFLICT (user_id, metric) DO UPDATE SET value = GREATEST(achievement_progress.value, EXCLUDED.value), updated_at = EXCLUDED.updated_at`;
-  const due = await tx.$queryRaw<Array<{ user_id: string; code: string; title: string; reward_credits: number }>>`
-    SELECT p.user_id, a.code, a.title, a.reward_credits FROM achievement_progress p
-    JOIN achievements a ON a.metric = p.metric AND a.active AND p.value >= a.threshold
-    WHERE (p.user_id, p.metric) IN (SELECT * FROM unnest(${userIds}::text[], ${metrics}::text[]))
-      AND NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = p.user_id AND ua.achievement_code = a.code)
-    ORDER BY p.user_id, a.code`;
+  const due = await tx.$queryRaw<Array<{ user_id: string; code: string; title: string; reward_credits: number }>>(achievementProgressStatement(facts, options.at));
   const awarded: AwardedAchievement[] = [];
   for (const row of due) {
     const award = await awardAchievement(tx, { userId: row.user_id, code: row.code, title: row.title, rewardCredits: row.reward_credits }, options);
     if (award) awarded.push(award);
   }
   return awarded;
+}
+
+/**
+ * Records the values and returns the active achievements they complete that the user lacks, in
+ * one statement: the upsert's RETURNING gives each (user, metric)'s value after it. Never
+ * decreasing: a late report of an older value cannot undo progress. Exported so the plain-pg side
+ * of tools/bench/ledger-vs-pg.ts sends the same text.
+ */
+export function achievementProgressStatement(facts: readonly AchievementFact[], at: Date): Prisma.Sql {
+  const userIds = facts.map((fact) => fact.userId);
+  const metrics = facts.map((fact) => fact.metric);
+  const values = facts.map((fact) => fact.value);
+  return Prisma.sql`
+    WITH progress AS (
+      INSERT INTO achievement_progress (user_id, metric, value, updated_at)
+      SELECT user_id, metric, MAX(value), ${at}::timestamptz FROM unnest(${userIds}::text[], ${metrics}::text[], ${values}::int[]) AS f(user_id, metric, value)
+      GROUP BY user_id, metric
+      ON CONFLICT (user_id, metric) DO UPDATE SET value = GREATEST(achievement_progress.value, EXCLUDED.value), updated_at = EXCLUDED.updated_at
+      RETURNING user_id, metric, value
+    )
+    SELECT p.user_id, a.code, a.title, a.reward_credits FROM progress p
+    JOIN achievements a ON a.metric = p.metric AND a.active AND p.value >= a.threshold
+    WHERE NOT EXISTS (SELECT 1 FROM user_achievements ua WHERE ua.user_id = p.user_id AND ua.achievement_code = a.code)
+    ORDER BY p.user_id, a.code`;
 }
 
 async function awardAchievement(

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client';
 import { AccountNotFoundError } from '../../platform/errors';
 import type { LedgerTx } from './transaction';
 
@@ -24,12 +25,33 @@ interface AccountRow {
  * ascending account id order (lockAccountsInOrder) so two opposite transfers cannot deadlock.
  */
 export async function lockAccountByUserId(tx: LedgerTx, userId: string): Promise<LockedAccount> {
-  const rows = await tx.$queryRaw<AccountRow[]>`
-    SELECT id, user_id, balance_credits, reserved_credits, max_balance_credits
-    FROM credit_accounts WHERE user_id = ${userId} FOR UPDATE`;
+  const rows = await tx.$queryRaw<AccountRow[]>(lockAccountByUserIdStatement(userId));
   const row = rows[0];
   if (!row) throw new AccountNotFoundError(userId);
   return toLockedAccount(row);
+}
+
+// The lock statements the ledger's hot path sends, exported so the plain-pg side of
+// tools/bench/ledger-vs-pg.ts sends the same text.
+export function lockAccountByUserIdStatement(userId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id, user_id, balance_credits, reserved_credits, max_balance_credits
+    FROM credit_accounts WHERE user_id = ${userId} FOR UPDATE`;
+}
+
+export function lockAccountOfReservationStatement(reservationId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id, user_id, balance_credits, reserved_credits, max_balance_credits
+    FROM credit_accounts WHERE id = (SELECT account_id FROM reservations WHERE id = ${reservationId}::uuid) FOR UPDATE`;
+}
+
+/**
+ * Locks the account a reservation belongs to, found and locked in one statement (a reservation
+ * never changes account). Null when there is no such reservation.
+ */
+export async function lockAccountOfReservation(tx: LedgerTx, reservationId: string): Promise<LockedAccount | null> {
+  const rows = await tx.$queryRaw<AccountRow[]>(lockAccountOfReservationStatement(reservationId));
+  return rows[0] ? toLockedAccount(rows[0]) : null;
 }
 
 export async function lockAccountsInOrder(tx: LedgerTx, userIds: readonly string[]): Promise<Map<string, LockedAccount>> {
@@ -61,13 +83,4 @@ function toLockedAccount(row: AccountRow): LockedAccount {
     reservedCredits: row.reserved_credits,
     maxBalanceCredits: row.max_balance_credits,
   };
-}
-
-export async function lockAccountById(tx: LedgerTx, accountId: string): Promise<LockedAccount> {
-  const rows = await tx.$queryRaw<AccountRow[]>`
-    SELECT id, user_id, balance_credits, reserved_credits, max_balance_credits
-    FROM credit_accounts WHERE id = ${accountId}::uuid FOR UPDATE`;
-  const row = rows[0];
-  if (!row) throw new AccountNotFoundError(accountId);
-  return toLockedAccount(row);
 }

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client';
 import type { LotSource } from '../../generated/prisma/enums';
 import { PAID_LOT_SOURCES } from './lot-policy';
 
@@ -26,6 +27,15 @@ export function compareBurnOrder(a: BurnableLot, b: BurnableLot): number {
   if (age !== 0) return age;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+/**
+ * compareBurnOrder as an SQL ORDER BY over a credit_lots row aliased `lot`, for the statements
+ * that draw and close in the database (reserve, close). The same keys in the same order: expiry
+ * ascending with never-expiring last (ASC puts NULLs last), free before paid (false sorts first),
+ * oldest grant, then id (a uuid compares as its lowercase text does). Both timestamps hold
+ * milliseconds (timestamptz(3)), as a Date does.
+ */
+export const BURN_ORDER_OF_LOT = Prisma.sql`lot.expires_at ASC, lot.source::text = ANY(${[...PAID_LOT_SOURCES]}::text[]), lot.created_at, lot.id`;
 
 function expiryRank(lot: BurnableLot): number {
   return lot.expiresAt ? lot.expiresAt.getTime() : Number.POSITIVE_INFINITY;

@@ -3,6 +3,7 @@ import { createPrismaClient, type PrismaClient } from '../../platform/database';
 import type { Clock } from '../../platform/clock';
 import { closeReservation, type CloseRequest } from '../../domain/ledger/close-reservation';
 import { lockAccountByUserId } from '../../domain/ledger/account-lock';
+import { compareBurnOrder, planDraws } from '../../domain/ledger/burn-order';
 import { grantLot } from '../../domain/ledger/grant';
 import { openAccountIfMissing } from '../../domain/ledger/open-account';
 import { reserveCredits, type ReserveRequest } from '../../domain/ledger/reserve';
@@ -145,6 +146,61 @@ describe('ledger operations', () => {
     expect(await account(userId)).toMatchObject({ balanceCredits: 10, reservedCredits: 0 });
     const expiration = await prisma.journalEntry.findFirstOrThrow({ where: { account: { userId }, type: 'expiration' } });
     expect(expiration.amountCredits).toBe(-3);
+  });
+
+  it('draws and captures in the database exactly in the order compareBurnOrder gives, ties included', async () => {
+    now = new Date('2026-04-01T00:00:00Z');
+    const userId = await newAccount(0);
+    const soon = new Date('2026-04-10T00:00:00Z');
+    const grantedAt = new Date('2026-03-20T00:00:00Z');
+    // Same expiry and source (then the grant's age, then the id decide), free against paid on one
+    // expiry, and never-expiring lots, granted in an order that is none of those.
+    const grants = [
+      { source: 'purchase', credits: 2, expiresAt: soon, at: grantedAt },
+      { source: 'admin', credits: 2, expiresAt: null, at: grantedAt },
+      { source: 'promotion', credits: 2, expiresAt: soon, at: grantedAt },
+      { source: 'promotion', credits: 2, expiresAt: soon, at: grantedAt },
+      { source: 'promotion', credits: 2, expiresAt: soon, at: new Date('2026-03-19T00:00:00Z') },
+      { source: 'subscription', credits: 2, expiresAt: new Date('2026-04-05T00:00:00Z'), at: grantedAt },
+      { source: 'admin', credits: 2, expiresAt: null, at: new Date('2026-03-01T00:00:00Z') },
+      { source: 'daily_bonus', credits: 2, expiresAt: new Date('2026-04-20T00:00:00Z'), at: grantedAt },
+    ] as const;
+    await inLedgerTransaction(prisma, async (tx) => {
+      const locked = await lockAccountByUserId(tx, userId);
+      for (const [index, grant] of grants.entries()) {
+        await grantLot(tx, locked, { ...grant, reason: 'burn-order tie', actor: 'test', idempotencyKey: `tie-${userId}-${index}`, relatedId: undefined });
+      }
+    });
+    const lots = await prisma.creditLot.findMany({ where: { account: { userId } } });
+    const held = await reserve(userId, 11, 'wf-tie:reserve');
+    if (held.kind !== 'reserved') throw new Error('expected a reservation');
+    const drawn = await prisma.reservationDraw.findMany({ where: { reservationId: held.reservationId } });
+    const planned = planDraws(lots, 11)!;
+    expect(drawn.map((draw) => ({ lotId: draw.lotId, credits: draw.drawnCredits })).sort((a, b) => a.lotId.localeCompare(b.lotId))).toEqual(
+      [...planned].sort((a, b) => a.lotId.localeCompare(b.lotId)),
+    );
+    const entry = await prisma.journalEntry.findUniqueOrThrow({ where: { idempotencyKey: 'wf-tie:reserve' } });
+    expect(entry.metadata).toEqual({ reservationId: held.reservationId, workflowId: 'wf-tie', lots: planned });
+
+    // Capture 5 of the 11, limited to what was held: from the draws in burn order.
+    const captured = await close(held.reservationId, { closeAs: 'captured', captureCredits: 5, idempotencyKey: 'wf-tie:capture' });
+    expect(captured).toMatchObject({ kind: 'closed', capturedCredits: 5, returnedCredits: 6, expiredCredits: 0 });
+    const byBurnOrder = [...lots].sort(compareBurnOrder).map((lot) => lot.id);
+    let toCapture = 5;
+    const expected = byBurnOrder.filter((id) => planned.some((draw) => draw.lotId === id)).map((lotId) => {
+      const drawnCredits = planned.find((draw) => draw.lotId === lotId)!.credits;
+      const capturedCredits = Math.min(drawnCredits, toCapture);
+      toCapture -= capturedCredits;
+      return { lotId, captured: capturedCredits, returned: drawnCredits - capturedCredits, expired: 0 };
+    });
+    const capture = await prisma.journalEntry.findUniqueOrThrow({ where: { idempotencyKey: 'wf-tie:capture' } });
+    expect(capture.metadata).toEqual({ reservationId: held.reservationId, heldCredits: 11, lots: expected });
+
+    const second = await reserve(userId, 3, 'wf-cap:reserve');
+    if (second.kind !== 'reserved') throw new Error('expected a reservation');
+    const capped = await close(second.reservationId, { closeAs: 'captured', captureCredits: 7, limitToHeld: true, idempotencyKey: 'wf-cap:capture' });
+    expect(capped).toMatchObject({ kind: 'closed', capturedCredits: 3, returnedCredits: 0 });
+    await expect(close(second.reservationId, { closeAs: 'captured', captureCredits: 7, limitToHeld: true, idempotencyKey: 'wf-cap:capture' })).resolves.toMatchObject({ kind: 'already_closed', capturedCredits: 3 });
   });
 
   it('expires due lots before a spend so it never draws on them', async () => {
