@@ -32,6 +32,7 @@ describe('workflow replay', () => {
     expect(histories.map((history) => history.name)).toEqual(
       expect.arrayContaining(['auto-recharge-succeeded.json', 'auto-recharge-declined.json', 'auto-recharge-cap-full.json', 'auto-recharge-relay.json']),
     );
+    expect(histories.map((history) => history.name)).toEqual(expect.arrayContaining(['generation-answered-at-commit-succeeded.json', 'generation-start-relay.json']));
     const results = Worker.runReplayHistories(
       { workflowBundle },
       histories.map(({ name, json }) => ({ workflowId: name, history: historyFromJSON(json) })),
