@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { loadConfig } from '../platform/config';
-import { createPrismaClient } from '../platform/database';
+import { createPrismaClient, warmPool } from '../platform/database';
 import { systemClock } from '../platform/clock';
 import { applyLedgerSettings } from '../domain/ledger/ledger-settings';
 import { createLogger } from '../platform/logger';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS });
   await applyLedgerSettings(prisma, { lowCreditNotifyBelowCredits: config.LOW_CREDIT_NOTIFY_THRESHOLD, lowCreditWarnBelowCredits: config.LOW_CREDIT_WARNING_THRESHOLD });
+  await warmPool(prisma, config.DATABASE_POOL_SIZE);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const logger = createLogger('api', config.LOG_LEVEL);
   const { app, close: closeApp } = createCreditsApp({ config, prisma, temporal, clock: systemClock, logger });

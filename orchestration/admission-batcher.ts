@@ -1,10 +1,10 @@
 /**
- * Admits each user's concurrent requests in batches: while one admission transaction of a user is
- * in flight, that user's next requests wait here and then go together in one transaction. A storm
- * of 1,000 requests from one user becomes a handful of short transactions on the account's row
- * lock, instead of 1,000 queued on it, each holding a pooled connection while it waits. Requests of
- * different users never wait for each other. Per process: across API replicas the row lock still
- * serialises the batches.
+ * Admits each user's concurrent requests in batches: while one admission of a user is in flight,
+ * that user's next requests wait here and then go together in one call. A storm of 1,000 requests
+ * from one user becomes a handful of short transactions on the user's admission lock, instead of
+ * 1,000 queued on it, each holding a pooled connection while it waits. Requests of different users
+ * never wait for each other. Per process: across API replicas the admission lock still serialises
+ * the batches.
  */
 export class AdmissionBatcher<Item, Outcome> {
   private readonly queues = new Map<string, Array<{ item: Item; resolve: (outcome: Outcome) => void; reject: (error: unknown) => void }>>();

@@ -74,7 +74,7 @@ export class GenerationService {
    * Records the request and answers for it.
    *
    * With GENERATION_ACCEPT_WAIT_MS 0 (the default) the answer comes from the admission's commit:
-   * admission has recorded the request under the account's row lock against the credits no other
+   * admission has recorded the request under the user's admission lock against the credits no other
    * admitted request claims, so the saga's hold will succeed unless something other than a
    * generation (a transfer, an expiry) takes the credits in the next moments; the generation then
    * ends `failed` with INSUFFICIENT_CREDITS. The saga is started just after the answer, and the
@@ -109,7 +109,8 @@ export class GenerationService {
     const input: GenerationInput = { generationId: id, userId, request, estimatedCostCredits };
     if (admission.kind === 'admitted' && answerAtCommit) {
       this.launch(input);
-      return viewFromRow(await findGeneration(this.deps.prisma, id));
+      // Everything the row says is known here: no read back.
+      return admission.createdAt ? viewOfAdmitted(input, admission.createdAt) : viewFromRow(await findGeneration(this.deps.prisma, id));
     }
     const decision = admission.kind === 'admitted' ? await this.startAndAwaitReservation(input) : await this.existingDecision(input, admission.generation);
     if (decision !== 'undecided' && !decision.accepted) {
@@ -193,7 +194,7 @@ export class GenerationService {
    * The wait is bounded by GENERATION_ACCEPT_WAIT_MS. In a burst the sagas' first workflow tasks
    * queue on the worker, and waiting for each one's decision made the last of 200 requests wait for
    * nearly all 200 reservations. Past the bound the request is still safe to accept: admission has
-   * recorded it under the account lock against what is not yet claimed, so the saga's hold will
+   * recorded it under the user's admission lock against what is not yet claimed, so the saga's hold will
    * almost always succeed; the saga is made sure to exist (a start with the same id, which finds the
    * one the update-with-start created), and the answer is 202 with the generation `pending`. Should
    * the balance have moved meanwhile, the saga refuses the hold itself and the generation ends
@@ -314,6 +315,25 @@ function viewFromRow(generation: Generation): GenerationView {
     workflowId: generation.workflowId,
     createdAt: generation.createdAt.toISOString(),
     completedAt: generation.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** A request just admitted: `pending`, nothing charged or produced yet. */
+function viewOfAdmitted(input: GenerationInput, createdAt: Date): GenerationView {
+  return {
+    id: input.generationId,
+    status: 'pending',
+    type: input.request.type,
+    requestedCount: input.request.count,
+    estimatedCost: input.estimatedCostCredits,
+    cost: null,
+    producedCount: null,
+    failureCode: null,
+    reason: null,
+    result: null,
+    workflowId: generationWorkflowId(input.generationId),
+    createdAt: createdAt.toISOString(),
+    completedAt: null,
   };
 }
 

@@ -8,7 +8,9 @@ export interface ReachabilityOptions {
   probeTimeoutMs: number;
 }
 
-const DEFAULT_OPTIONS: ReachabilityOptions = { recentMs: 2_000, probeTimeoutMs: 800 };
+// Every admitted request starts a saga, and a start that fails as unreachable resets this at once,
+// so the window only bounds how long a quiet API trusts an old answer.
+const DEFAULT_OPTIONS: ReachabilityOptions = { recentMs: 10_000, probeTimeoutMs: 800 };
 
 /**
  * Whether the Temporal server has answered lately. `POST /generations` answers from the

@@ -70,6 +70,22 @@ describe('admission under contention', () => {
     expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(10);
   });
 
+  it('admits exactly what the credits cover when two API replicas take a burst of one user at once', async () => {
+    const userId = `replicas-${process.pid}`;
+    // Each replica has its own batcher: only the database's per-user admission lock orders them.
+    const replicas = [apiAs(harness, userId), apiAs(harness.withApiConfig({}), userId)];
+    await replicas[0]!.credits();
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, index) => replicas[index % 2]!.createGeneration(flashcards(`Replica fact ${index} about enzymes.`, 5))),
+    );
+    const accepted = responses.filter((response) => response.status === 202);
+    expect(accepted).toHaveLength(10);
+    expect(responses.filter((response) => response.status === 402)).toHaveLength(50);
+    for (const generation of accepted) await replicas[0]!.waitForStatus(generation.body.id, ['succeeded']);
+    expect(await harness.prisma.reservation.count({ where: { account: { userId } } })).toBe(10);
+    expect((await replicas[0]!.credits()).body).toMatchObject({ balance: 0, reserved: 0, available: 0 });
+  });
+
   it('refuses before any workflow starts only what the available credits cannot cover', async () => {
     const userId = `precheck-${process.pid}`;
     const user = apiAs(harness, userId);
@@ -190,6 +206,12 @@ describe('admission under contention', () => {
       const accepted = await user.createGeneration(flashcards('Mitochondria make ATP.', 5), 'at-commit');
       expect(accepted.status).toBe(202);
       expect(accepted.body).toMatchObject({ status: 'pending', estimatedCost: 1, cost: null });
+      // The answer is built from the admission, without reading the row back: it says what the row says.
+      const row = await harness.prisma.generation.findUniqueOrThrow({ where: { id: accepted.body.id } });
+      expect(accepted.body).toEqual({
+        id: row.id, status: 'pending', type: 'flashcards', requestedCount: 5, estimatedCost: 1, cost: null, producedCount: null,
+        failureCode: null, reason: null, result: null, workflowId: row.workflowId, createdAt: row.createdAt.toISOString(), completedAt: null,
+      });
       // The saga is started right after the answer, by the API itself.
       await waitFor(
         () => harness.temporal.workflow.getHandle(accepted.body.workflowId).describe().then((described) => described.status.name, () => 'NOT_FOUND'),
@@ -221,7 +243,7 @@ describe('admission under contention', () => {
       [{ id, userId, idempotencyKey: null, requestHash: 'lost-start', type: 'flashcards', requestedCount: 5, inputText: 'Ribosomes build proteins.', estimatedCostCredits: 1, workflowId: generationWorkflowId(id) }],
       { minimumAvailableCredits: harness.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: harness.config.SAGA_STUCK_RESERVING_MS },
     );
-    expect(admission).toEqual({ kind: 'admitted' });
+    expect(admission).toEqual({ kind: 'admitted', createdAt: expect.any(Date) });
     await expectNoSaga(id);
     const relay = () =>
       harness.temporal.workflow.execute<typeof generationStartRelayWorkflow>('generationStartRelayWorkflow', {
