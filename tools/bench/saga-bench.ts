@@ -63,6 +63,10 @@ async function main(): Promise<void> {
       sagas.push(await sagaRound(stack, users, token, BURST, `r${round}`));
       console.log(`round ${round}: sagas ${sagas[round]!.perSecond.toFixed(1)}/s, POST p50 ${sagas[round]!.p50Ms.toFixed(0)} ms p99 ${sagas[round]!.p99Ms.toFixed(0)} ms`);
     }
+    // The first generation earns an achievement worth 5 credits, which the storm's first sagas would
+    // add to the 50 while the storm is still being answered: off, as in the integration tests, so
+    // exactly the 50 credits are there to admit.
+    await stack.prisma.$executeRaw`UPDATE achievements SET active = false`;
     const storms = [];
     for (let round = 0; round < 2; round += 1) {
       storms.push(await stormRound(stack, `bench-storm-${round}`, token));
