@@ -265,7 +265,7 @@ const ROUTE_SPECS: RouteSpec[] = [
   {
     method: 'post', path: '/generations', summary: 'Start a generation saga', auth: 'user',
     request: { headers: idempotencyKey, body: { content: { 'application/json': { schema: createGenerationBody } } } },
-    responses: { 202: json(generationView, 'Accepted: the saga holds the credits and is generating'), ...errors(400, 401, 402, 413, 422) },
+    responses: { 202: json(generationView, 'Accepted: recorded and admitted against the credits not yet claimed (status pending); the saga holds the credits next. A hold the saga cannot make after all ends the generation failed with INSUFFICIENT_CREDITS'), ...errors(400, 401, 402, 413, 422, 503) },
   },
   {
     method: 'get', path: '/generations/quote', summary: 'What a generation would cost and whether the caller can afford it now (no side effects)', auth: 'user',
