@@ -67,7 +67,7 @@ export class GenerationService {
   constructor(private readonly deps: GenerationServiceDeps) {
     const policy = { minimumAvailableCredits: deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: deps.config.SAGA_STUCK_RESERVING_MS };
     this.admissions = new AdmissionBatcher((userId, records) => admitGenerationRequests(deps.prisma, userId, records, policy));
-    this.temporalReachability = new TemporalReachability(deps.temporal);
+    this.temporalReachability = new TemporalReachability(deps.temporal).keepFresh();
   }
 
   /**
@@ -122,6 +122,7 @@ export class GenerationService {
 
   /** Waits for the saga starts still in flight (the process is shutting down). */
   async close(): Promise<void> {
+    this.temporalReachability.stop();
     await Promise.allSettled([...this.launches]);
   }
 

@@ -24,11 +24,29 @@ const DEFAULT_OPTIONS: ReachabilityOptions = { recentMs: 10_000, probeTimeoutMs:
 export class TemporalReachability {
   private lastAnsweredAt = Number.NEGATIVE_INFINITY;
   private probing: Promise<unknown> | null = null;
+  private keepingFresh: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly temporal: Client,
     private readonly options: ReachabilityOptions = DEFAULT_OPTIONS,
   ) {}
+
+  /**
+   * Probes in the background whenever the last answer is half `recentMs` old, so a request after a
+   * quiet spell finds a fresh answer instead of waiting for a probe. The timer does not hold the
+   * process open; stop() ends it.
+   */
+  keepFresh(): this {
+    this.keepingFresh ??= setInterval(() => {
+      if (performance.now() - this.lastAnsweredAt >= this.options.recentMs / 2) this.probing ??= this.probe().finally(() => (this.probing = null));
+    }, this.options.recentMs / 2).unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.keepingFresh) clearInterval(this.keepingFresh);
+    this.keepingFresh = null;
+  }
 
   /** Temporal just answered a call (a start, a query). */
   answered(): void {
@@ -57,13 +75,15 @@ export class TemporalReachability {
     const timedOut = new Promise<ServiceUnavailableError>((resolve) => {
       timer = setTimeout(() => resolve(new ServiceUnavailableError('Temporal did not answer in time; try again with the same Idempotency-Key')), this.options.probeTimeoutMs);
     });
-    const answered = connection.withDeadline(Date.now() + this.options.probeTimeoutMs, () => connection.workflowService.getSystemInfo({})).then(
+    // Never rejects: a closed connection may throw before it returns a promise.
+    const answered = (async () => connection.withDeadline(Date.now() + this.options.probeTimeoutMs, () => connection.workflowService.getSystemInfo({})))().then(
       () => 'ok' as const,
       (error: unknown) => error,
     );
     try {
       const outcome = await Promise.race([answered, timedOut]);
       if (outcome === 'ok') this.answered();
+      else this.failed();
       return outcome;
     } finally {
       clearTimeout(timer);
