@@ -39,9 +39,7 @@ interface BurstResult extends Throughput {
 
 async function main(): Promise<void> {
   const { resolveTemporalCli } = (await importEsm(path.resolve(__dirname, '..', 'temporal-cli.mjs'))) as { resolveTemporalCli: (options?: object) => Promise<string> };
-  // GENERATION_ACCEPT_WAIT_MS from the environment, to compare answering at the admission commit (0) with a bounded wait for the hold.
-  const acceptWait: Record<string, string> = process.env.GENERATION_ACCEPT_WAIT_MS ? { GENERATION_ACCEPT_WAIT_MS: process.env.GENERATION_ACCEPT_WAIT_MS } : {};
-  const stack = await startBenchStack(await resolveTemporalCli({ build: true }), { SIGNUP_CREDITS: String(STORM_CREDITS), ...acceptWait });
+  const stack = await startBenchStack(await resolveTemporalCli({ build: true }), { SIGNUP_CREDITS: String(STORM_CREDITS), ...leversFromEnvironment() });
   try {
     const config = loadConfig({ ...stack.env });
     const token = (userId: string) => signAccessToken({ userId, role: 'user' }, config);
@@ -77,6 +75,13 @@ async function main(): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+// Settings a run may vary, from this process's environment, to compare a lever with the default:
+// GENERATION_ACCEPT_WAIT_MS (0 answers at the admission commit; above 0 waits for the hold) and the
+// worker's limits (WORKER_*), e.g. WORKER_NONSTICKY_POLL_RATIO=0.2 npm run bench:sagas.
+function leversFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0] === 'GENERATION_ACCEPT_WAIT_MS' || entry[0].startsWith('WORKER_'))));
 }
 
 /** Opens each account through the API (signup credits), then grants plenty more. */
@@ -241,7 +246,7 @@ function report(bare: Throughput[], sagas: BurstResult[], starts: Latencies[], s
 
 \`npm run bench:sagas\`, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work.
 One Temporal dev server (SQLite file store), embedded PostgreSQL, the worker and the API as their own
-processes, all started by the script. GENERATION_ACCEPT_WAIT_MS ${process.env.GENERATION_ACCEPT_WAIT_MS ?? 'default (0: answered from the admission commit)'}. ${ROUNDS} rounds, the baseline and the saga interleaved in each;
+processes, all started by the script. Settings: ${Object.entries(leversFromEnvironment()).map(([name, value]) => `${name}=${value}`).join(', ') || 'the defaults (GENERATION_ACCEPT_WAIT_MS 0: answered from the admission commit)'}. ${ROUNDS} rounds, the baseline and the saga interleaved in each;
 ${BURST} requests at once by ${BURST_USERS} users per round (5 flashcards, 1 credit, local generator).
 Ledger: ${ledger.pairs} reserve + capture pairs per run at concurrency ${ledger.concurrency}, each worker its own user.
 
