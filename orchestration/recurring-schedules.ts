@@ -10,6 +10,7 @@ export const GENERATION_START_GRACE_MS = 30_000;
 const GENERATION_START_LOOK_BACK_MS = 24 * 60 * 60_000;
 
 interface RecurringJob {
+  name: string;
   scheduleId: string;
   cron: string;
   action: ScheduleOptionsAction;
@@ -19,7 +20,7 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
   const job = (name: string, cron: string, action: (where: { taskQueue: string; workflowId: string }) => ScheduleOptionsAction): RecurringJob => {
     const scheduleId = `${config.SCHEDULE_ID_PREFIX}-${name}`;
     // The Schedule's id is the workflow id too, so a run in flight is found by the Schedule's name.
-    return { scheduleId, cron, action: action({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: scheduleId }) };
+    return { name, scheduleId, cron, action: action({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: scheduleId }) };
   };
   const page = { pageSize: config.SWEEP_PAGE_SIZE };
   return [
@@ -40,16 +41,16 @@ export function recurringJobs(config: ScheduleConfig): RecurringJob[] {
 }
 
 /**
- * Creates each recurring job's Schedule, or brings an existing one in line with the configuration,
- * so starting any number of workers leaves exactly one Schedule per job.
+ * Creates each recurring job's Schedule (or only those named in `only`), or brings an existing one
+ * in line with the configuration, so starting any number of workers leaves exactly one Schedule per job.
  *
  * Overlap SKIP: a sweep still running when the next is due makes that next one redundant (each
  * sweep covers everything due). Catch-up window one hour: after an outage, one missed run is made
  * up and older ones are dropped, since a single sweep catches up on all of them.
  */
-export async function applySchedules(client: Client, config: ScheduleConfig): Promise<Array<{ scheduleId: string; created: boolean }>> {
+export async function applySchedules(client: Client, config: ScheduleConfig, only?: readonly string[]): Promise<Array<{ scheduleId: string; created: boolean }>> {
   const applied = [];
-  for (const job of recurringJobs(config)) {
+  for (const job of recurringJobs(config).filter((candidate) => !only || only.includes(candidate.name))) {
     const { action } = job;
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } as const;
     try {

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { Client } from 'pg';
+import { applySchedules } from '../../orchestration/recurring-schedules';
+import { loadConfig } from '../../platform/config';
 import { applyMigrations } from '../../platform/migrate';
 import { createDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../dev-services/embedded-postgres';
 import { findFreePort } from '../dev-services/free-port';
@@ -93,10 +96,27 @@ export class ChaosStack {
     await applyMigrations(this.databaseUrl);
     await switchAchievementsOff(this.databaseUrl);
     await this.startTemporal();
+    await this.applyStartRelaySchedule();
     this.worker.env.PAYMENT_PROVIDER_URL = this.payments.url;
     this.api.env.PAYMENT_PROVIDER_URL = this.payments.url;
     await this.worker.start();
     await this.api.start();
+  }
+
+  /**
+   * Of the recurring jobs only the generation start relay, which a production stack runs too: the
+   * API answers 202 at the admission's commit, and a saga whose start an API kill or a Temporal
+   * restart lost is started by the relay. The others (sweeps, the daily bonus) would move balances
+   * the run checks. The dev server keeps the Schedule in its SQLite file across restarts.
+   */
+  private async applyStartRelaySchedule(): Promise<void> {
+    const connection = await Connection.connect({ address: this.temporal.address });
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: this.temporal.address });
+      await applySchedules(new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE }), config, ['generation-start-relay']);
+    } finally {
+      await connection.close();
+    }
   }
 
   async startPostgres(): Promise<void> {
