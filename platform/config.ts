@@ -92,9 +92,9 @@ const configSchema = z
     // a pooled connection too, so this also stays at or below DATABASE_POOL_SIZE.
     WORKER_LOCAL_ACTIVITY_SLOTS: positiveInt.default(20),
     // Share of the workflow-task pollers that poll the base queue rather than the worker's sticky
-    // queue (the SDK's default is 0.2). New sagas' first tasks arrive on the base queue, and a
-    // POST /generations waits for each one (its reservation); tasks that continue a cached saga
-    // arrive on the sticky queue and nobody is waiting on them, so a burst favours the former.
+    // queue (the SDK's default is 0.2). New sagas' first tasks arrive on the base queue (their hold,
+    // which GENERATION_ACCEPT_WAIT_MS above 0 waits for); tasks that continue a cached saga arrive on
+    // the sticky queue. BENCHMARKS.md has what 0.2 and 0.8 gave with the answer at the commit.
     WORKER_NONSTICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
     // Generator calls mostly wait on the model; the provider's rate limit is the real bound.
     WORKER_GENERATOR_ACTIVITY_SLOTS: positiveInt.default(50),

@@ -19,6 +19,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * their own processes (worker/main.ts, api/main.ts), and the baseline's bare worker.
  */
 export interface BenchStack {
+  // Where the stack's files live: the Postgres and Temporal processes carry it on their command lines.
+  dataDir: string;
   databaseUrl: string;
   temporalAddress: string;
   apiUrl: string;
@@ -83,6 +85,7 @@ export async function startBenchStack(cliPath: string, extraEnv: Record<string, 
     const prisma = createPrismaClient({ databaseUrl, poolSize: 20 });
     return {
       databaseUrl,
+      dataDir: dir,
       temporalAddress: temporalServer.address,
       apiUrl,
       prisma,

@@ -10,6 +10,27 @@ import { loadConfig } from '../../platform/config';
 import { writeBenchmarkSection } from './bench-support';
 import { BARE_TASK_QUEUE, startBenchStack, type BenchStack } from './bench-stack';
 import { measureLedgerAgainstPg, type LedgerComparison } from './ledger-vs-pg';
+import { cpuSecondsByRole, cpuSecondsSince, type ProcessRole } from './process-cpu';
+
+// Where a round's CPU goes, by process: the stack's processes are this script's descendants.
+const ROLES: ProcessRole[] = [
+  { name: 'Temporal server', commandLine: /temporal.*start-dev/ },
+  { name: 'Postgres', commandLine: /postgres/ },
+  { name: 'saga worker', commandLine: /worker\/main\.ts/ },
+  { name: 'API', commandLine: /api\/main\.ts/ },
+  { name: 'bare worker', commandLine: /bare\/worker\.ts/ },
+];
+
+type CpuByRole = Record<string, number>;
+
+/** `round`'s result with the CPU seconds each process (and this one, the client) spent on it. */
+async function withCpu<T>(round: () => Promise<T>): Promise<T & { cpu: CpuByRole }> {
+  const before = cpuSecondsByRole(ROLES);
+  const client = process.cpuUsage();
+  const result = await round();
+  const used = process.cpuUsage(client);
+  return { ...result, cpu: { ...cpuSecondsSince(before, ROLES), 'bench client': (used.user + used.system) / 1e6 } };
+}
 
 /**
  * `npm run bench:sagas`: the generation saga's throughput and accept latency against the real
@@ -50,15 +71,15 @@ async function main(): Promise<void> {
     await bareRound(stack, 20, 'warmup');
     await sagaRound(stack, users.slice(0, 5), token, 20, 'warmup');
 
-    const bare: Throughput[] = [];
-    const sagas: BurstResult[] = [];
+    const bare: Array<Throughput & { cpu: CpuByRole }> = [];
+    const sagas: Array<BurstResult & { cpu: CpuByRole }> = [];
     const starts: Latencies[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       starts.push(await startFloorRound(stack, BURST, `r${round}`));
       console.log(`round ${round}: ${BURST} bare starts at once, p50 ${starts[round]!.p50Ms.toFixed(0)} ms p99 ${starts[round]!.p99Ms.toFixed(0)} ms`);
-      bare.push(await bareRound(stack, BURST, `r${round}`));
+      bare.push(await withCpu(() => bareRound(stack, BURST, `r${round}`)));
       console.log(`round ${round}: bare ${bare[round]!.perSecond.toFixed(1)}/s`);
-      sagas.push(await sagaRound(stack, users, token, BURST, `r${round}`));
+      sagas.push(await withCpu(() => sagaRound(stack, users, token, BURST, `r${round}`)));
       console.log(`round ${round}: sagas ${sagas[round]!.perSecond.toFixed(1)}/s, POST p50 ${sagas[round]!.p50Ms.toFixed(0)} ms p99 ${sagas[round]!.p99Ms.toFixed(0)} ms`);
     }
     // The first generation earns an achievement worth 5 credits, which the storm's first sagas would
@@ -229,12 +250,23 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function report(bare: Throughput[], sagas: BurstResult[], starts: Latencies[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
+/** CPU milliseconds per workflow by process, summed over the rounds: `name a+b+... = total`. */
+function cpuPerWorkflow(rounds: Array<{ cpu: CpuByRole }>): string {
+  const totals: CpuByRole = {};
+  for (const round of rounds) for (const [name, seconds] of Object.entries(round.cpu)) totals[name] = (totals[name] ?? 0) + seconds;
+  const perWorkflow = (seconds: number) => ((1000 * seconds) / (rounds.length * BURST)).toFixed(1);
+  const parts = Object.entries(totals).filter(([, seconds]) => seconds >= 0.005).map(([name, seconds]) => `${name} ${perWorkflow(seconds)}`);
+  return `${parts.join(', ')}; total ${perWorkflow(Object.values(totals).reduce((sum, seconds) => sum + seconds, 0))}`;
+}
+
+function report(bare: Array<Throughput & { cpu: CpuByRole }>, sagas: Array<BurstResult & { cpu: CpuByRole }>, starts: Latencies[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
   const bareRate = median(bare.map((round) => round.perSecond));
   const sagaRate = median(sagas.map((round) => round.perSecond));
   const rows = [
     `| bare workflow, 3 regular activities (baseline), per round | ${bare.map((round) => round.perSecond.toFixed(1)).join(' / ')} workflows/s | median ${bareRate.toFixed(1)} |`,
     `| generation saga through the API, per round | ${sagas.map((round) => round.perSecond.toFixed(1)).join(' / ')} sagas/s | median ${sagaRate.toFixed(1)}: **${(sagaRate / bareRate).toFixed(2)}x** the baseline (target 1.5x) |`,
+    `| CPU ms per workflow by process: bare workflow | ${cpuPerWorkflow(bare)} | all rounds |`,
+    `| CPU ms per workflow by process: saga through the API | ${cpuPerWorkflow(sagas)} | all rounds |`,
     `| burst: POST /generations answer, p50 | ${sagas.map((round) => round.p50Ms.toFixed(0)).join(' / ')} ms | target 250 ms |`,
     `| burst: POST /generations answer, p99 | ${sagas.map((round) => round.p99Ms.toFixed(0)).join(' / ')} ms | target 1,000 ms |`,
     `| floor: ${BURST} bare workflow starts at once on the dev server, p50 / p99 | ${starts.map((round) => `${round.p50Ms.toFixed(0)} / ${round.p99Ms.toFixed(0)}`).join('; ')} ms | no worker, no API: the start call alone |`,
