@@ -7,8 +7,8 @@ import { createDatabase, startEmbeddedPostgres } from '../dev-services/embedded-
 import { findFreePort } from '../dev-services/free-port';
 
 /** A throwaway embedded Postgres with the migrations applied, for one benchmark run. */
-export async function withBenchDatabase(work: (prisma: PrismaClient) => Promise<void>): Promise<void> {
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), 'credits-bench-')), 'data'), port: await findFreePort(), persistent: false });
+export async function withBenchDatabase(work: (prisma: PrismaClient) => Promise<void>, options: { postgresFlags?: string[] } = {}): Promise<void> {
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(mkdtempSync(path.join(os.tmpdir(), 'credits-bench-')), 'data'), port: await findFreePort(), persistent: false, postgresFlags: options.postgresFlags });
   const prisma = createPrismaClient({ databaseUrl: postgres.urlFor('bench'), poolSize: 4 });
   try {
     await createDatabase(postgres.adminUrl, 'bench');

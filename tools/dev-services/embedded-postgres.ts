@@ -9,6 +9,8 @@ export interface EmbeddedPostgresOptions {
   port: number;
   // false: the data directory is removed on stop (tests); true: it is kept (npm run dev).
   persistent: boolean;
+  // Server settings for this cluster, as `-c name=value` flags (e.g. a benchmark's shared_buffers).
+  postgresFlags?: string[];
 }
 
 export interface EmbeddedPostgresHandle {
@@ -69,6 +71,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     persistent: options.persistent,
     createPostgresUser: asRoot,
+    postgresFlags: options.postgresFlags ?? [],
     onLog: (message: string) => log.push(String(message)),
     onError: (message: unknown) => log.push(String(message)),
   });
