@@ -110,7 +110,7 @@ export class GenerationService {
     if (admission.kind === 'admitted' && answerAtCommit) {
       this.launch(input);
       // Everything the row says is known here: no read back.
-      return admission.createdAt ? viewOfAdmitted(input, admission.createdAt) : viewFromRow(await findGeneration(this.deps.prisma, id));
+      return viewOfAdmitted(input, admission.createdAt);
     }
     const decision = admission.kind === 'admitted' ? await this.startAndAwaitReservation(input) : await this.existingDecision(input, admission.generation);
     if (decision !== 'undecided' && !decision.accepted) {

@@ -11,9 +11,8 @@ export interface AdmissionPolicy {
 }
 
 export type AdmissionOutcome =
-  // Recorded now as pending, at `createdAt` (null only if a concurrent insert of the same id won,
-  // which the account lock rules out): its saga is to start and make the authoritative hold.
-  | { kind: 'admitted'; createdAt: Date | null }
+  // Recorded now as pending, at `createdAt`: its saga is to start and make the authoritative hold.
+  | { kind: 'admitted'; createdAt: Date }
   // Recorded now as failed (INSUFFICIENT_CREDITS): no saga starts.
   | { kind: 'refused'; requiredCredits: number; availableCredits: number }
   // Recorded before under the same id (a replayed Idempotency-Key): its own saga or refusal answers.
@@ -52,21 +51,21 @@ export async function admitGenerationRequests(
   policy: AdmissionPolicy,
 ): Promise<AdmissionOutcome[]> {
   const column = <T>(pick: (record: GenerationRequestRecord) => T): T[] => records.map(pick);
+  const required = column((record) => creditsNeededToReserve(record.estimatedCostCredits, policy.minimumAvailableCredits));
   const rows = await prisma.$queryRaw<Array<{ id: string; outcome: 'admitted' | 'refused' | 'existing'; available_credits: number | null; created_at: Date | null }>>`
     SELECT id, outcome, available_credits, created_at FROM admit_generation_requests(
       ${userId}, ${policy.claimWindowMs}::int,
       ${column((record) => record.id)}::text[], ${column((record) => record.idempotencyKey)}::text[], ${column((record) => record.requestHash)}::text[],
       ${column((record) => record.type)}::text[], ${column((record) => record.requestedCount)}::int[], ${column((record) => record.inputText)}::text[],
       ${column((record) => record.estimatedCostCredits)}::int[], ${column((record) => record.workflowId)}::text[],
-      ${column((record) => creditsNeededToReserve(record.estimatedCostCredits, policy.minimumAvailableCredits))}::int[])`;
+      ${required}::int[])`;
   const existingIds = [...new Set(rows.filter((row) => row.outcome === 'existing').map((row) => row.id))];
   const existing = existingIds.length === 0 ? new Map<string, Generation>() : new Map((await prisma.generation.findMany({ where: { id: { in: existingIds } } })).map((row) => [row.id, row]));
   return rows.map((row, index): AdmissionOutcome => {
     const record = records[index]!;
-    if (row.outcome === 'admitted') return { kind: 'admitted', createdAt: row.created_at };
-    if (row.outcome === 'refused') {
-      return { kind: 'refused', requiredCredits: creditsNeededToReserve(record.estimatedCostCredits, policy.minimumAvailableCredits), availableCredits: row.available_credits ?? 0 };
-    }
+    // The function reports 'admitted' only for a row it inserted, with that row's created_at.
+    if (row.outcome === 'admitted') return { kind: 'admitted', createdAt: row.created_at! };
+    if (row.outcome === 'refused') return { kind: 'refused', requiredCredits: required[index]!, availableCredits: row.available_credits ?? 0 };
     const generation = existing.get(row.id)!;
     return generation.userId !== record.userId || generation.requestHash !== record.requestHash ? { kind: 'key_reused' } : { kind: 'existing', generation };
   });
