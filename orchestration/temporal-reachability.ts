@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { ServiceUnavailableError } from '../platform/errors';
+import { pingTemporal } from '../platform/temporal-connection';
 
 export interface ReachabilityOptions {
   // An answer from Temporal this recent stands for "reachable" without asking again.
@@ -68,25 +68,14 @@ export class TemporalReachability {
     if (outcome !== 'ok') throw outcome;
   }
 
-  /** 'ok', or the error to answer with: the client's own (a gRPC UNAVAILABLE or DEADLINE_EXCEEDED, which the API maps to 503 naming Temporal) or a timeout of ours. */
+  /** 'ok', or the error to answer with (pingTemporal's: the client's own, or a timeout of ours). */
   private async probe(): Promise<unknown> {
-    const { connection } = this.temporal;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<ServiceUnavailableError>((resolve) => {
-      timer = setTimeout(() => resolve(new ServiceUnavailableError('Temporal did not answer in time; try again with the same Idempotency-Key')), this.options.probeTimeoutMs);
-    });
-    // Never rejects: a closed connection may throw before it returns a promise.
-    const answered = (async () => connection.withDeadline(Date.now() + this.options.probeTimeoutMs, () => connection.workflowService.getSystemInfo({})))().then(
+    const outcome = await pingTemporal(this.temporal, this.options.probeTimeoutMs).then(
       () => 'ok' as const,
       (error: unknown) => error,
     );
-    try {
-      const outcome = await Promise.race([answered, timedOut]);
-      if (outcome === 'ok') this.answered();
-      else this.failed();
-      return outcome;
-    } finally {
-      clearTimeout(timer);
-    }
+    if (outcome === 'ok') this.answered();
+    else this.failed();
+    return outcome;
   }
 }

@@ -1,4 +1,5 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { ServiceUnavailableError } from './errors';
 
 /**
  * The Temporal client the API uses. The SDK's default retries a call ten times with backoff up to
@@ -15,4 +16,25 @@ export async function connectTemporalClient(options: { address: string; namespac
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: TEMPORAL_CALL_MAX_ATTEMPTS }))],
   });
   return new Client({ connection, namespace: options.namespace });
+}
+
+/**
+ * Resolves once the Temporal server answers a trivial call (GetSystemInfo) within `timeoutMs`.
+ * Otherwise rejects with the client's own error (gRPC UNAVAILABLE or DEADLINE_EXCEEDED, which the
+ * API maps to 503 naming Temporal), or with a ServiceUnavailableError when not even the call's
+ * deadline ended it in time. The readiness probe and the API's Temporal reachability both ask this.
+ */
+export async function pingTemporal(temporal: Client, timeoutMs: number): Promise<void> {
+  const { connection } = temporal;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableError(`Temporal did not answer within ${timeoutMs} ms; try again`)), timeoutMs);
+  });
+  // An async wrapper: a closed connection may throw before it returns a promise.
+  const answered = (async () => connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.getSystemInfo({})))();
+  try {
+    await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

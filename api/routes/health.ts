@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import type { PrismaClient } from '../../generated/prisma/client';
 import { pingDatabase } from '../../platform/database';
+import { pingTemporal } from '../../platform/temporal-connection';
 
 // Each dependency gets this long to answer a probe; together the answer stays under a second
 // whatever is down (orchestrators time their probes out at 1 s by default).
@@ -22,7 +23,7 @@ export function healthRoutes(deps: { prisma: PrismaClient; temporal: Client }): 
   const readiness = async (_req: Request, res: Response) => {
     const [database, temporal] = await Promise.all([
       probe(() => pingDatabase(deps.prisma)),
-      probe(() => deps.temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => deps.temporal.connection.workflowService.getSystemInfo({}))),
+      probe(() => pingTemporal(deps.temporal, PROBE_TIMEOUT_MS)),
     ]);
     const ready = database === 'ok' && temporal === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'degraded', database, temporal });
