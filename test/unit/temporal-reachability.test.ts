@@ -47,36 +47,43 @@ describe('TemporalReachability', () => {
     expect(getSystemInfo).toHaveBeenCalledTimes(3);
   });
 
-  it('keeps its answer fresh in the background, so requests after a quiet spell do not wait for a probe', async () => {
-    const { client, getSystemInfo } = fakeTemporal(async () => ({}));
-    const reachability = new TemporalReachability(client, { recentMs: 4_000, probeTimeoutMs: 200 }).keepFresh();
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 2_600));
-      const probesSoFar = getSystemInfo.mock.calls.length;
-      expect(probesSoFar).toBeGreaterThanOrEqual(1);
-      await reachability.assertReachable();
-      expect(getSystemInfo).toHaveBeenCalledTimes(probesSoFar);
-    } finally {
-      reachability.stop();
-    }
-  });
+  // Fake timers (which fake performance.now too): the background checks run exactly when the test says.
+  describe('in the background', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
 
-  it('notices in the background that Temporal went away: the next request probes and is refused', async () => {
-    let up = true;
-    const { client } = fakeTemporal(async () => {
-      if (!up) throw grpcUnavailable();
-      return {};
+    it('keeps its answer fresh in the background, so requests after a quiet spell do not wait for a probe', async () => {
+      const { client, getSystemInfo } = fakeTemporal(async () => ({}));
+      const reachability = new TemporalReachability(client, { recentMs: 4_000, probeTimeoutMs: 200 }).keepFresh();
+      try {
+        // Checks every 1 s: the first probes (no answer yet), the next probe when the answer is 2 s old.
+        await jest.advanceTimersByTimeAsync(3_500);
+        const probesSoFar = getSystemInfo.mock.calls.length;
+        expect(probesSoFar).toBeGreaterThanOrEqual(1);
+        await reachability.assertReachable();
+        expect(getSystemInfo).toHaveBeenCalledTimes(probesSoFar);
+      } finally {
+        reachability.stop();
+      }
     });
-    const reachability = new TemporalReachability(client, { recentMs: 4_000, probeTimeoutMs: 200 }).keepFresh();
-    try {
-      await reachability.assertReachable();
-      up = false;
-      // Within the window an old answer would still stand; the background probe that failed does not.
-      await new Promise((resolve) => setTimeout(resolve, 2_600));
-      await expect(reachability.assertReachable()).rejects.toMatchObject({ code: 14 });
-    } finally {
-      reachability.stop();
-    }
+
+    it('notices in the background that Temporal went away: the next request probes and is refused', async () => {
+      let up = true;
+      const { client } = fakeTemporal(async () => {
+        if (!up) throw grpcUnavailable();
+        return {};
+      });
+      const reachability = new TemporalReachability(client, { recentMs: 4_000, probeTimeoutMs: 200 }).keepFresh();
+      try {
+        await reachability.assertReachable();
+        up = false;
+        // Within the window an old answer would still stand; the background probe that failed (at 2 s) does not.
+        await jest.advanceTimersByTimeAsync(2_500);
+        await expect(reachability.assertReachable()).rejects.toMatchObject({ code: 14 });
+      } finally {
+        reachability.stop();
+      }
+    });
   });
 
   it('answers 503 within the probe timeout when Temporal does not answer at all', async () => {
