@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock';
 import { findAdmittedGenerations, type AdmittedGeneration } from '../domain/generations/admitted-generations';
 import { GENERATION_WORKFLOW_TYPE, type GenerationInput } from '../workflows/generation/contract';
 import type { GenerationStartRelayPage } from '../workflows/generation-start-relay/contract';
-import { sagaSearchAttributes } from '../workflows/search-attributes';
+import { sagaStartOptions } from '../workflows/saga-start';
 
 export interface GenerationStartRelayDependencies {
   prisma: PrismaClient;
@@ -52,14 +52,7 @@ export function createGenerationStartRelayActivities(deps: GenerationStartRelayD
         },
       ];
       try {
-        await deps.temporal.workflow.start(GENERATION_WORKFLOW_TYPE, {
-          workflowId: input.workflowId,
-          taskQueue: input.taskQueue,
-          args,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: sagaSearchAttributes(input.userId),
-        });
+        await deps.temporal.workflow.start(GENERATION_WORKFLOW_TYPE, sagaStartOptions({ workflowId: input.workflowId, taskQueue: input.taskQueue, args, userId: input.userId }));
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
         throw error;

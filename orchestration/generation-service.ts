@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config';
 import { GenerationNotCancellableError, IdempotencyKeyReusedError, InsufficientCreditsError, NotFoundError, ServiceUnavailableError } from '../platform/errors';
@@ -24,7 +24,7 @@ import {
 import type { generationWorkflow } from '../workflows/generation/workflow';
 import { cancelGenerationSaga } from './generation-cancel';
 import { startOrFindSaga } from './start-saga';
-import { sagaSearchAttributes } from '../workflows/search-attributes';
+import { sagaStartOptions } from '../workflows/saga-start';
 import { TemporalReachability } from './temporal-reachability';
 
 type Admission = { accepted: true } | { accepted: false; requiredCredits: number; availableCredits: number };
@@ -247,14 +247,10 @@ export class GenerationService {
   }
 
   private startOperation(input: GenerationInput): WithStartWorkflowOperation<typeof generationWorkflow> {
-    return new WithStartWorkflowOperation<typeof generationWorkflow>(GENERATION_WORKFLOW_TYPE, {
-      workflowId: generationWorkflowId(input.generationId),
-      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: sagaSearchAttributes(input.userId),
-    });
+    return new WithStartWorkflowOperation<typeof generationWorkflow>(
+      GENERATION_WORKFLOW_TYPE,
+      sagaStartOptions({ workflowId: generationWorkflowId(input.generationId), taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE, args: [input] as [GenerationInput], userId: input.userId }),
+    );
   }
 
   private startOrFind(input: GenerationInput): Promise<WorkflowHandle<typeof generationWorkflow>> {

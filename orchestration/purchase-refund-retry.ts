@@ -6,7 +6,7 @@ import { recordOperatorAction } from '../domain/operations/operator-audit';
 import { findPurchaseById } from '../domain/purchases/purchase-store';
 import { PURCHASE_REFUND_WORKFLOW_TYPE, purchaseRefundWorkflowId, type PurchaseRefundInput } from '../workflows/purchase/contract';
 import type { purchaseRefundWorkflow } from '../workflows/purchase/refund-workflow';
-import { sagaSearchAttributes } from '../workflows/search-attributes';
+import { sagaSearchAttributes } from '../workflows/saga-start';
 
 export interface RefundRetryDeps {
   prisma: PrismaClient;

@@ -1,14 +1,12 @@
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
   type Client,
   type Workflow,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ServiceUnavailableError } from '../platform/errors';
-import { sagaSearchAttributes } from '../workflows/search-attributes';
+import { sagaStartOptions } from '../workflows/saga-start';
 
 export interface SagaStart<W extends Workflow> {
   workflowType: string;
@@ -29,14 +27,7 @@ export async function startOrFindSaga<W extends Workflow>(temporal: Client, star
   try {
     // `args` is Parameters<W>, but TypeScript cannot see through the SDK's conditional options type
     // for a generic W; the callers' calls are checked against their workflow's signature.
-    const options = {
-      workflowId: start.workflowId,
-      taskQueue: start.taskQueue,
-      args: start.args,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: sagaSearchAttributes(start.userId),
-    } as unknown as WorkflowStartOptions<W>;
+    const options = sagaStartOptions(start) as unknown as WorkflowStartOptions<W>;
     return await temporal.workflow.start<W>(start.workflowType, options);
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle<W>(start.workflowId);

@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /**
  * Custom search attributes every generation saga keeps current, so operators can find sagas in
@@ -23,11 +23,3 @@ export const SEARCH_ATTRIBUTE_REGISTRATIONS: ReadonlyArray<{ name: string; cliTy
   { name: CreditsStepEnteredAt.name, cliType: 'Datetime' },
   { name: CreditsSagaStep.name, cliType: 'Keyword' },
 ];
-
-/** What every saga carries from its start, so it is findable before its first step. */
-export function sagaSearchAttributes(userId: string): SearchAttributePair[] {
-  return [
-    { key: CreditsUserId, value: userId },
-    { key: CreditsSagaStatus, value: 'pending' },
-  ];
-}
