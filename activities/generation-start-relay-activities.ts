@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import { findAdmittedGenerations, type AdmittedGeneration } from '../domain/generations/admitted-generations';
-import { GENERATION_WORKFLOW_TYPE, type GenerationInput } from '../workflows/generation/contract';
+import { GENERATION_WORKFLOW_TYPE, generationSagaInput, generationStartSearchAttributes, type GenerationInput } from '../workflows/generation/contract';
 import type { GenerationStartRelayPage } from '../workflows/generation-start-relay/contract';
 import { sagaStartOptions } from '../workflows/saga-start';
 
@@ -43,16 +43,18 @@ export function createGenerationStartRelayActivities(deps: GenerationStartRelayD
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
-      const args: [GenerationInput] = [
-        {
-          generationId: input.generationId,
-          userId: input.userId,
-          request: { type: input.type, count: input.requestedCount, text: input.inputText },
-          estimatedCostCredits: input.estimatedCostCredits,
-        },
-      ];
+      const sagaInput = generationSagaInput({
+        generationId: input.generationId,
+        userId: input.userId,
+        request: { type: input.type, count: input.requestedCount, text: input.inputText },
+        estimatedCostCredits: input.estimatedCostCredits,
+      });
+      const args: [GenerationInput] = [sagaInput];
       try {
-        await deps.temporal.workflow.start(GENERATION_WORKFLOW_TYPE, sagaStartOptions({ workflowId: input.workflowId, taskQueue: input.taskQueue, args, userId: input.userId }));
+        await deps.temporal.workflow.start(
+          GENERATION_WORKFLOW_TYPE,
+          sagaStartOptions({ workflowId: input.workflowId, taskQueue: input.taskQueue, args, userId: input.userId, searchAttributes: generationStartSearchAttributes(sagaInput, deps.clock.now()) }),
+        );
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
         throw error;

@@ -16,6 +16,8 @@ import { priceGenerationCredits } from '../domain/generations/pricing';
 import {
   awaitReservationUpdate,
   GENERATION_WORKFLOW_TYPE,
+  generationSagaInput,
+  generationStartSearchAttributes,
   generationWorkflowId,
   getGenerationStateQuery,
   type GenerationInput,
@@ -106,7 +108,7 @@ export class GenerationService {
       this.deps.metrics?.sagas.inc({ event: 'rejected' });
       throw new InsufficientCreditsError(admission.requiredCredits, admission.availableCredits).withGeneration(id);
     }
-    const input: GenerationInput = { generationId: id, userId, request, estimatedCostCredits };
+    const input = generationSagaInput({ generationId: id, userId, request, estimatedCostCredits });
     if (admission.kind === 'admitted' && answerAtCommit) {
       this.launch(input);
       // Everything the row says is known here: no read back.
@@ -249,7 +251,13 @@ export class GenerationService {
   private startOperation(input: GenerationInput): WithStartWorkflowOperation<typeof generationWorkflow> {
     return new WithStartWorkflowOperation<typeof generationWorkflow>(
       GENERATION_WORKFLOW_TYPE,
-      sagaStartOptions({ workflowId: generationWorkflowId(input.generationId), taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE, args: [input] as [GenerationInput], userId: input.userId }),
+      sagaStartOptions({
+        workflowId: generationWorkflowId(input.generationId),
+        taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+        args: [input] as [GenerationInput],
+        userId: input.userId,
+        searchAttributes: generationStartSearchAttributes(input, new Date()),
+      }),
     );
   }
 
@@ -260,6 +268,7 @@ export class GenerationService {
       taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
       args: [input],
       userId: input.userId,
+      searchAttributes: generationStartSearchAttributes(input, new Date()),
       what: 'the generation',
     });
   }

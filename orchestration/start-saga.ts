@@ -5,6 +5,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { ServiceUnavailableError } from '../platform/errors';
 import { sagaStartOptions } from '../workflows/saga-start';
 
@@ -14,6 +15,8 @@ export interface SagaStart<W extends Workflow> {
   taskQueue: string;
   args: Parameters<W>;
   userId: string;
+  // A kind of saga's own search attributes at start, beside every saga's.
+  searchAttributes?: SearchAttributePair[];
   // For the 503 when Temporal cannot be reached: "the generation", "the purchase".
   what: string;
 }

@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs, flashcards } from '../support/api-client';
 import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { CreditsSagaStatus, CreditsSagaStep } from '../../workflows/search-attributes';
 
 const NOTES = 'Mitochondria produce ATP. The nucleus stores DNA. Ribosomes build proteins from amino acids.';
 
@@ -50,6 +51,26 @@ describe('generation saga', () => {
     const history = await user.history();
     expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(['capture', 'reservation', 'grant']);
     expect(history.body.items[0]).toMatchObject({ amount: -2, balanceAfter: 48, relatedId: created.body.id });
+  });
+
+  it('starts findable at its first step, and records no patch markers (revision 2)', async () => {
+    const user = apiAs(harness, newUser());
+    const created = await user.createGeneration(flashcards(`[slow:1500] ${NOTES}`, 5));
+    const handle = harness.temporal.workflow.getHandle(created.body.workflowId);
+    // From its start, before its first step has run, an operator's query on the step finds it.
+    const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    expect(Object.keys(started.searchAttributes!.indexedFields!).sort()).toEqual(['CreditsCostCredits', 'CreditsSagaStatus', 'CreditsSagaStep', 'CreditsStepEnteredAt', 'CreditsUserId']);
+    expect(started.input!.payloads).toHaveLength(1);
+
+    await user.waitForStatus(created.body.id, ['succeeded', 'failed', 'cancelled']);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(CreditsSagaStep)).toBe('done');
+    expect(description.typedSearchAttributes.get(CreditsSagaStatus)).toBe('succeeded');
+    const events = (await handle.fetchHistory()).events ?? [];
+    const markers = events.filter((event) => event.markerRecordedEventAttributes).map((event) => event.markerRecordedEventAttributes!.markerName);
+    expect(markers).toEqual(['core_local_activity', 'core_local_activity']);
+    const stepsUpserted = events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).map((event) => JSON.parse(Buffer.from(event.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!.CreditsSagaStep!.data!).toString()));
+    expect(stepsUpserted).toEqual(['generating', 'capturing', 'done']);
   });
 
   it('refunds the reservation when the generator rejects the prompt', async () => {

@@ -33,6 +33,9 @@ describe('workflow replay', () => {
       expect.arrayContaining(['auto-recharge-succeeded.json', 'auto-recharge-declined.json', 'auto-recharge-cap-full.json', 'auto-recharge-relay.json']),
     );
     expect(histories.map((history) => history.name)).toEqual(expect.arrayContaining(['generation-answered-at-commit-succeeded.json', 'generation-start-relay.json']));
+    expect(histories.map((history) => history.name)).toEqual(
+      expect.arrayContaining(['generation-revision-2-succeeded.json', 'generation-revision-2-cancelled.json', 'generation-revision-2-cancel-with-result.json', 'generation-revision-2-reserve-failed.json']),
+    );
     const results = Worker.runReplayHistories(
       { workflowBundle },
       histories.map(({ name, json }) => ({ workflowId: name, history: historyFromJSON(json) })),

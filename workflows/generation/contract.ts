@@ -1,6 +1,8 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GenerationOutput, GenerationRequest } from '../../domain/generations/generator';
 import type { SagaFailure } from '../saga-failure';
+import { CreditsCostCredits, CreditsSagaStep, CreditsStepEnteredAt } from '../search-attributes';
 
 /**
  * Everything the API and operators use to talk to a generation saga. Imported by the workflow and
@@ -17,6 +19,38 @@ export interface GenerationInput {
   userId: string;
   request: GenerationRequest;
   estimatedCostCredits: number;
+  // The revision of the saga's code this run follows, fixed at its start (GENERATION_SAGA_REVISION).
+  // Absent in sagas started before revision 2: those decide each change by a patch marker.
+  revision?: number;
+}
+
+/**
+ * Revision 2 of the saga takes every change made so far by patch (the workflow lists them) without
+ * asking: a run started at revision 2 or later knows from its input which code it follows, so it
+ * records no patch markers, and the SDK's `TemporalChangeVersion` upsert that goes with each
+ * marker (a visibility write on the Temporal server per patch per saga) is gone. Its start also
+ * sets the first step's search attributes, so the saga need not upsert them in its first task.
+ * A later change is either a patch again, or revision 3 with the workflow branching on it.
+ * Workers must be deployed before the API and the relay start revision-2 sagas: older workers
+ * do not read the field.
+ */
+export const GENERATION_SAGA_REVISION = 2;
+
+/** The input a saga is started with today, from the API or the start relay. */
+export function generationSagaInput(fields: Omit<GenerationInput, 'revision'>): GenerationInput {
+  return { ...fields, revision: GENERATION_SAGA_REVISION };
+}
+
+/**
+ * The search attributes a generation saga is started with, beside every saga's own (saga-start.ts):
+ * the step a revision-2 saga begins in (reserving, since `now`, at its estimated cost).
+ */
+export function generationStartSearchAttributes(input: GenerationInput, now: Date): SearchAttributePair[] {
+  return [
+    { key: CreditsSagaStep, value: 'reserving' },
+    { key: CreditsStepEnteredAt, value: now },
+    { key: CreditsCostCredits, value: input.estimatedCostCredits },
+  ];
 }
 
 export type SagaStatus = 'pending' | 'generating' | 'succeeded' | 'failed' | 'cancelled';

@@ -32,7 +32,8 @@ import { CreditsCostCredits, CreditsSagaStatus, CreditsSagaStep, CreditsStepEnte
 import { activitiesOf } from '../task-queues';
 import { asError, compensationFailed, sagaFailureOf, type SagaFailure } from '../saga-failure';
 
-// Patches (workflow command changes; recorded histories without them replay the old path).
+// Patches (workflow command changes; recorded histories without them replay the old path). A saga
+// started at revision 2 or later takes them all without a marker (contract.ts says why).
 // The step as a search attribute, so operators see a saga capturing or releasing.
 const STEP_SEARCH_ATTRIBUTE_PATCH = 'saga-step-search-attribute';
 // A capture that cannot store its result releases the hold instead of failing the saga with it held.
@@ -86,8 +87,9 @@ class GenerationSaga {
   }
 
   async run(): Promise<GenerationState> {
-    this.ledger = ledgerSteps();
-    this.enter('pending', 'reserving');
+    this.ledger = ledgerSteps(this.takes(LEDGER_LOCAL_ACTIVITIES_PATCH));
+    // A revision-2 saga was started with these search attributes (generationStartSearchAttributes).
+    if (!this.atRevision2) this.enter('pending', 'reserving');
     // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
     // its outcome is known and, if it was made, released below.
     const decision = await this.reserve();
@@ -102,7 +104,7 @@ class GenerationSaga {
     const generated = await this.generate();
     // A cancel accepted in the same moment the generator finished: the canceller was told yes, so
     // the result is dropped and the hold released rather than charged.
-    if (generated.ok && this.cancelRequest && patched(HONOUR_ACCEPTED_CANCEL_PATCH)) {
+    if (generated.ok && this.cancelRequest && this.takes(HONOUR_ACCEPTED_CANCEL_PATCH)) {
       return this.release(decision.reservationId, 'cancelled', this.cancellationFailure());
     }
     if (generated.ok) return this.capture(decision.reservationId, generated.output);
@@ -122,7 +124,7 @@ class GenerationSaga {
         }),
       );
     } catch (error) {
-      if (patched(END_ON_RESERVE_FAILURE_PATCH)) await this.abandon(error);
+      if (this.takes(END_ON_RESERVE_FAILURE_PATCH)) await this.abandon(error);
       throw error;
     }
   }
@@ -186,7 +188,7 @@ class GenerationSaga {
       // A capture that can never commit (a permanent database error, or one that outlasted its
       // retries) must not leave the credits held: the hold is released, the user refunded, and
       // the generation ends failed with the reason, within seconds of the failure.
-      if (!holdClosedElsewhere(error) && patched(RELEASE_ON_CAPTURE_FAILURE_PATCH)) {
+      if (!holdClosedElsewhere(error) && this.takes(RELEASE_ON_CAPTURE_FAILURE_PATCH)) {
         const cause = describeFailure(error);
         log.error('Capture failed; releasing the hold', { generationId: this.input.generationId, failure: cause });
         return this.release(reservationId, 'failed', { code: 'CAPTURE_FAILED', message: `The result could not be stored (${cause.code}): ${cause.message}`.slice(0, 1000) });
@@ -284,6 +286,18 @@ class GenerationSaga {
     this.generationScope.cancel();
   }
 
+  private get atRevision2(): boolean {
+    return (this.input.revision ?? 1) >= 2;
+  }
+
+  /**
+   * Whether this run takes the change a patch introduced: a revision-2 saga takes every one
+   * (contract.ts, GENERATION_SAGA_REVISION), an older saga as its history's markers say.
+   */
+  private takes(patchId: string): boolean {
+    return this.atRevision2 || patched(patchId);
+  }
+
   private cancellationFailure(): SagaFailure {
     const reason = this.cancelRequest?.reason;
     return { code: 'CANCELLED', message: reason ? `Cancelled: ${reason}` : 'Cancelled on request' };
@@ -299,7 +313,7 @@ class GenerationSaga {
       { key: CreditsStepEnteredAt, value: new Date(this.state.stepEnteredAt) },
       { key: CreditsCostCredits, value: this.state.actualCostCredits ?? this.input.estimatedCostCredits },
     ];
-    if (patched(STEP_SEARCH_ATTRIBUTE_PATCH)) attributes.push({ key: CreditsSagaStep, value: step });
+    if (this.takes(STEP_SEARCH_ATTRIBUTE_PATCH)) attributes.push({ key: CreditsSagaStep, value: step });
     upsertSearchAttributes(attributes);
   }
 
@@ -327,8 +341,8 @@ type LedgerSteps = Pick<GenerationActivities, 'reserveCredits' | 'captureCredits
  * books once. Histories recorded before this patch scheduled them as regular activities on the
  * ledger queue, and replay that way.
  */
-function ledgerSteps(): LedgerSteps {
-  if (patched(LEDGER_LOCAL_ACTIVITIES_PATCH)) return proxyLocalActivities<GenerationActivities>(LEDGER_LOCAL_ACTIVITY_OPTIONS);
+function ledgerSteps(asLocalActivities: boolean): LedgerSteps {
+  if (asLocalActivities) return proxyLocalActivities<GenerationActivities>(LEDGER_LOCAL_ACTIVITY_OPTIONS);
   return activitiesOf<GenerationActivities>('ledger', LEDGER_ACTIVITY_OPTIONS);
 }
 
