@@ -24,7 +24,8 @@ export function createLocalGenerator(): Generator {
     name: 'local',
     async generate(request: GenerationRequest, context: GenerationContext): Promise<GenerationOutput> {
       const directives = parseDirectives(request.text);
-      context.heartbeat({ stage: 'started' });
+      // Only a slow attempt heartbeats (from its first moment): an instant one has no progress to
+      // report, and each heartbeat is a round trip and a write on the Temporal server.
       if (directives.slowMs > 0) await waitHeartbeating(directives.slowMs, context);
       failIfDirected(directives, context.attempt);
       const count = directives.shortCount === null ? request.count : Math.min(directives.shortCount, request.count);
