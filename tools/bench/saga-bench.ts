@@ -41,7 +41,8 @@ async function withCpu<T>(round: () => Promise<T>): Promise<T & { cpu: CpuByRole
  *   - the storm: 1,000 at once from one user with 50 credits (exactly 50 accepted, time to answer all);
  *   - the ledger hot path (reserve + capture) through our code vs the same statements through pg.
  */
-const ROUNDS = 2;
+// Four rounds: on a shared 2-core machine a single round of either kind can run 30% fast or slow.
+const ROUNDS = 4;
 const BURST = 200;
 const BURST_USERS = 20;
 const STORM = 1_000;
