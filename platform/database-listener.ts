@@ -14,6 +14,11 @@ export interface ChannelSubscriber {
 
 export interface DatabaseListener {
   subscribe(subscriber: ChannelSubscriber): () => void;
+  /**
+   * Resolves once the connection LISTENs (or its attempt has failed, and subscribers will be told
+   * `resync` after the reconnect). State read after this cannot miss a later change's notification.
+   */
+  listening(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,9 @@ export function listenToChannel(options: { databaseUrl: string; channel: string;
         subscribers.delete(subscriber);
         if (subscribers.size === 0) void disconnect();
       };
+    },
+    async listening() {
+      await connecting;
     },
     async close() {
       closed = true;

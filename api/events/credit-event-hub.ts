@@ -43,6 +43,11 @@ export class CreditEventHub {
     };
   }
 
+  /** Resolves once changes are being listened for: read the state a stream starts from after it. */
+  listening(): Promise<void> {
+    return this.listener.listening();
+  }
+
   /** How many streams are open here. */
   get openStreams(): number {
     let count = 0;

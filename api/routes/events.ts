@@ -50,6 +50,9 @@ export function eventRoutes(deps: { prisma: PrismaClient; clock: Clock; config: 
     };
     req.on('close', stop);
     res.on('close', stop);
+    // The first snapshot is read once the hub LISTENs: a change committed after the read then
+    // always sends another. The hub's connection opens with the first stream in this process.
+    await deps.hub.listening();
     pushCredits();
   });
 
