@@ -190,16 +190,28 @@ function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<vo
   });
 }
 
+async function timedStop<Piece>(name: string, stop: (piece: Piece) => Promise<unknown>, piece: Piece): Promise<void> {
+  const started = Date.now();
+  try {
+    await stop(piece);
+    step(`${name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    console.error(`dev: stopping the ${name}:`, error);
+  }
+}
+
 async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   step('stopping...');
-  await stopChild(running.web, 5_000);
-  await stopChild(running.api, 20_000);
-  await stopChild(running.worker, 30_000);
-  await running.payments?.close().catch((error: unknown) => console.error('dev: stopping the fake payment provider:', error));
-  await running.temporal?.stop().catch((error: unknown) => console.error('dev: stopping Temporal:', error));
-  await running.postgres?.stop().catch((error: unknown) => console.error('dev: stopping Postgres:', error));
+  // Each piece in turn, saying how long it took, so a stop that hangs shows which piece it waits for.
+  // Each read when its turn comes: a piece still starting when Ctrl-C came may be running by then.
+  if (running.web) await timedStop('web app', (web) => stopChild(web, 5_000), running.web);
+  if (running.api) await timedStop('API', (api) => stopChild(api, 20_000), running.api);
+  if (running.worker) await timedStop('worker', (worker) => stopChild(worker, 30_000), running.worker);
+  if (running.payments) await timedStop('fake payment provider', (payments) => payments.close(), running.payments);
+  if (running.temporal) await timedStop('Temporal', (temporal) => temporal.stop(), running.temporal);
+  if (running.postgres) await timedStop('Postgres', (postgres) => postgres.stop(), running.postgres);
   step('stopped.');
   process.exit(exitCode);
 }

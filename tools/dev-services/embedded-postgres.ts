@@ -89,9 +89,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       // A terminal's Ctrl-C also reaches the postgres process (the package spawns it in our process
       // group), which then shuts itself down fast; the package's stop() would wait forever for an
-      // exit it already missed, so it gets a bounded wait.
+      // exit it already missed. So the wait ends when Postgres has removed its postmaster.pid (the
+      // last thing a clean shutdown does), or after STOP_TIMEOUT_MS at most.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([server.stop(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+      const pidFile = path.join(dataDir, 'postmaster.pid');
+      const pidFileGone = new Promise<void>((resolve) => {
+        const started = Date.now();
+        const check = () => {
+          if (!existsSync(pidFile) || Date.now() - started > STOP_TIMEOUT_MS) resolve();
+          else timer = setTimeout(check, 100);
+        };
+        timer = setTimeout(check, 100);
+      });
+      await Promise.race([server.stop(), pidFileGone]);
       clearTimeout(timer);
       if (!options.persistent) rmSync(dataDir, { recursive: true, force: true });
     },
