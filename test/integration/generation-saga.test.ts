@@ -1,9 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { verifyLedger } from '../../domain/ledger/verify-ledger';
 import { apiAs, flashcards } from '../support/api-client';
-import { startSagaHarness, type SagaHarness } from '../support/saga-harness';
+import { startSagaHarness, waitFor, type SagaHarness } from '../support/saga-harness';
 import { CreditsSagaStatus, CreditsSagaStep } from '../../workflows/search-attributes';
 
+// The gRPC status Temporal answers for a workflow it does not know (yet).
+const GRPC_NOT_FOUND = 5;
 const NOTES = 'Mitochondria produce ATP. The nucleus stores DNA. Ribosomes build proteins from amino acids.';
 
 let harness: SagaHarness;
@@ -57,8 +59,14 @@ describe('generation saga', () => {
     const user = apiAs(harness, newUser());
     const created = await user.createGeneration(flashcards(`[slow:1500] ${NOTES}`, 5));
     const handle = harness.temporal.workflow.getHandle(created.body.workflowId);
-    // From its start, before its first step has run, an operator's query on the step finds it.
-    const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    // The answer comes at the admission's commit and the saga starts just after: wait for it. From
+    // its start, before its first step has run, an operator's query on the step finds it.
+    const notYetStarted = (error: { code?: number }) => {
+      if (error.code === GRPC_NOT_FOUND) return null;
+      throw error;
+    };
+    const history = await waitFor(() => handle.fetchHistory().catch(notYetStarted), (found) => found !== null, { what: 'the saga to start' });
+    const started = history!.events![0]!.workflowExecutionStartedEventAttributes!;
     expect(Object.keys(started.searchAttributes!.indexedFields!).sort()).toEqual(['CreditsCostCredits', 'CreditsSagaStatus', 'CreditsSagaStep', 'CreditsStepEnteredAt', 'CreditsUserId']);
     expect(started.input!.payloads).toHaveLength(1);
 
