@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Clock } from '../platform/clock';
 import { findAdmittedGenerations, type AdmittedGeneration } from '../domain/generations/admitted-generations';
-import { GENERATION_WORKFLOW_TYPE, generationSagaInput, generationStartSearchAttributes, type GenerationInput } from '../workflows/generation/contract';
+import { GENERATION_WORKFLOW_TYPE, generationSagaInput, generationSagaStart } from '../workflows/generation/contract';
 import type { GenerationStartRelayPage } from '../workflows/generation-start-relay/contract';
 import { sagaStartOptions } from '../workflows/saga-start';
 
@@ -49,12 +49,9 @@ export function createGenerationStartRelayActivities(deps: GenerationStartRelayD
         request: { type: input.type, count: input.requestedCount, text: input.inputText },
         estimatedCostCredits: input.estimatedCostCredits,
       });
-      const args: [GenerationInput] = [sagaInput];
       try {
-        await deps.temporal.workflow.start(
-          GENERATION_WORKFLOW_TYPE,
-          sagaStartOptions({ workflowId: input.workflowId, taskQueue: input.taskQueue, args, userId: input.userId, searchAttributes: generationStartSearchAttributes(sagaInput, deps.clock.now()) }),
-        );
+        // Under the generation's workflow id (the row's workflow_id, which admission made from it).
+        await deps.temporal.workflow.start(GENERATION_WORKFLOW_TYPE, sagaStartOptions(generationSagaStart(sagaInput, input.taskQueue, deps.clock.now())));
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
         throw error;

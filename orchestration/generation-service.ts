@@ -17,7 +17,7 @@ import {
   awaitReservationUpdate,
   GENERATION_WORKFLOW_TYPE,
   generationSagaInput,
-  generationStartSearchAttributes,
+  generationSagaStart,
   generationWorkflowId,
   getGenerationStateQuery,
   type GenerationInput,
@@ -249,26 +249,13 @@ export class GenerationService {
   }
 
   private startOperation(input: GenerationInput): WithStartWorkflowOperation<typeof generationWorkflow> {
-    return new WithStartWorkflowOperation<typeof generationWorkflow>(
-      GENERATION_WORKFLOW_TYPE,
-      sagaStartOptions({
-        workflowId: generationWorkflowId(input.generationId),
-        taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-        args: [input] as [GenerationInput],
-        userId: input.userId,
-        searchAttributes: generationStartSearchAttributes(input, new Date()),
-      }),
-    );
+    return new WithStartWorkflowOperation<typeof generationWorkflow>(GENERATION_WORKFLOW_TYPE, sagaStartOptions(generationSagaStart(input, this.deps.config.TEMPORAL_TASK_QUEUE, new Date())));
   }
 
   private startOrFind(input: GenerationInput): Promise<WorkflowHandle<typeof generationWorkflow>> {
     return startOrFindSaga<typeof generationWorkflow>(this.deps.temporal, {
       workflowType: GENERATION_WORKFLOW_TYPE,
-      workflowId: generationWorkflowId(input.generationId),
-      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-      args: [input],
-      userId: input.userId,
-      searchAttributes: generationStartSearchAttributes(input, new Date()),
+      ...generationSagaStart(input, this.deps.config.TEMPORAL_TASK_QUEUE, new Date()),
       what: 'the generation',
     });
   }

@@ -42,15 +42,17 @@ export function generationSagaInput(fields: Omit<GenerationInput, 'revision'>): 
 }
 
 /**
- * The search attributes a generation saga is started with, beside every saga's own (saga-start.ts):
+ * What a generation saga is started with, wherever from (the API's accept paths, the start relay):
+ * its id, queue and input, and the search attributes it has beside every saga's own (saga-start.ts):
  * the step a revision-2 saga begins in (reserving, since `now`, at its estimated cost).
  */
-export function generationStartSearchAttributes(input: GenerationInput, now: Date): SearchAttributePair[] {
-  return [
+export function generationSagaStart(input: GenerationInput, taskQueue: string, now: Date) {
+  const firstStep: SearchAttributePair[] = [
     { key: CreditsSagaStep, value: 'reserving' },
     { key: CreditsStepEnteredAt, value: now },
     { key: CreditsCostCredits, value: input.estimatedCostCredits },
   ];
+  return { workflowId: generationWorkflowId(input.generationId), taskQueue, args: [input] as [GenerationInput], userId: input.userId, searchAttributes: firstStep };
 }
 
 export type SagaStatus = 'pending' | 'generating' | 'succeeded' | 'failed' | 'cancelled';

@@ -88,7 +88,7 @@ class GenerationSaga {
 
   async run(): Promise<GenerationState> {
     this.ledger = ledgerSteps(this.takes(LEDGER_LOCAL_ACTIVITIES_PATCH));
-    // A revision-2 saga was started with these search attributes (generationStartSearchAttributes).
+    // A revision-2 saga was started with these search attributes (generationSagaStart).
     if (!this.atRevision2) this.enter('pending', 'reserving');
     // The reservation may commit even if the workflow is cancelled meanwhile; finish the step so
     // its outcome is known and, if it was made, released below.
