@@ -8,6 +8,7 @@ import type { GenerationRequest } from '../domain/generations/generator';
 import { findGeneration, findUserGeneration, type GenerationRequestRecord } from '../domain/generations/generation-store';
 import { admitGenerationRequests, type AdmissionOutcome } from '../domain/generations/admission';
 import { AdmissionBatcher } from './admission-batcher';
+import { SagaLauncher } from './saga-launcher';
 import { readAvailableCredits } from '../domain/ledger/credit-summary';
 import { creditsNeededToReserve } from '../domain/ledger/reserve';
 import type { CreditsMetrics } from '../platform/metrics';
@@ -51,7 +52,7 @@ export interface GenerationView {
 export interface GenerationServiceDeps {
   prisma: PrismaClient;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS' | 'GENERATION_ACCEPT_WAIT_MS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'MIN_CREDITS_TO_GENERATE' | 'SAGA_STUCK_RESERVING_MS' | 'GENERATION_ACCEPT_WAIT_MS' | 'GENERATION_START_CONCURRENCY'>;
   metrics?: CreditsMetrics;
   logger?: Logger;
 }
@@ -64,12 +65,13 @@ export class GenerationService {
   private readonly admissions: AdmissionBatcher<GenerationRequestRecord, AdmissionOutcome>;
   private readonly temporalReachability: TemporalReachability;
   // Saga starts made after their admission was answered, awaited by close().
-  private readonly launches = new Set<Promise<void>>();
+  private readonly launcher: SagaLauncher;
 
   constructor(private readonly deps: GenerationServiceDeps) {
     const policy = { minimumAvailableCredits: deps.config.MIN_CREDITS_TO_GENERATE, claimWindowMs: deps.config.SAGA_STUCK_RESERVING_MS };
     this.admissions = new AdmissionBatcher((userId, records) => admitGenerationRequests(deps.prisma, userId, records, policy));
     this.temporalReachability = new TemporalReachability(deps.temporal).keepFresh();
+    this.launcher = new SagaLauncher(deps.config.GENERATION_START_CONCURRENCY);
   }
 
   /**
@@ -125,17 +127,18 @@ export class GenerationService {
   /** Waits for the saga starts still in flight (the process is shutting down). */
   async close(): Promise<void> {
     this.temporalReachability.stop();
-    await Promise.allSettled([...this.launches]);
+    await this.launcher.drain();
   }
 
   /**
-   * Starts the admitted request's saga without holding up its answer. A start that fails is left
-   * to the start relay Schedule (the row stays `pending`, and the relay starts every admitted
-   * request Temporal does not know), and makes the next request probe Temporal first.
+   * Starts the admitted request's saga without holding up its answer, through the launcher's
+   * bounded slots (GENERATION_START_CONCURRENCY). A start that fails is left to the start relay
+   * Schedule (the row stays `pending`, and the relay starts every admitted request Temporal does not
+   * know), and makes the next request probe Temporal first.
    */
   private launch(input: GenerationInput): void {
-    const launched = this.startOrFind(input)
-      .then(
+    this.launcher.launch(() =>
+      this.startOrFind(input).then(
         () => {
           this.temporalReachability.answered();
           this.deps.metrics?.sagas.inc({ event: 'started' });
@@ -144,9 +147,8 @@ export class GenerationService {
           if (unavailableDependency(error) === 'temporal') this.temporalReachability.failed();
           this.deps.logger?.warn({ err: error, generationId: input.generationId }, 'generation: starting the saga failed; the start relay will start it');
         },
-      )
-      .finally(() => this.launches.delete(launched));
-    this.launches.add(launched);
+      ),
+    );
   }
 
   async get(userId: string, id: string): Promise<GenerationView> {

@@ -69,6 +69,10 @@ const configSchema = z
     // to a crash). A positive value starts the saga first (update-with-start) and waits up to that
     // long for its hold, so a request that loses the race for the credits is answered 402 itself.
     GENERATION_ACCEPT_WAIT_MS: nonNegativeInt.default(0),
+    // With the answer at the admission's commit: at most this many of the starts that follow the
+    // answers in flight at once from one API process (0: no bound). Starts sent all at once made a
+    // burst's later answers wait (orchestration/saga-launcher.ts); 8 keeps a nearby Temporal busy.
+    GENERATION_START_CONCURRENCY: nonNegativeInt.default(8),
     SAGA_STUCK_GENERATING_MS: positiveInt.default(20 * 60 * 1000),
     // A running saga whose current activity has failed this many attempts in a row is stuck at
     // once, whatever its step: an error that keeps coming back needs a person, not a timer.
