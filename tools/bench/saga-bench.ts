@@ -36,7 +36,9 @@ async function withCpu<T>(round: () => Promise<T>): Promise<T & { cpu: CpuByRole
  * `npm run bench:sagas`: the generation saga's throughput and accept latency against the real
  * stack (see bench-stack.ts), with the baseline measured in the same run and interleaved with it,
  * since the machine is shared and its speed drifts:
- *   - the bare workflow (three regular activities, each one trivial query) vs sagas through the API;
+ *   - the bare workflow (three regular activities, each one trivial query) vs sagas through the API,
+ *     and the saga's shape (local, regular, local) with the same trivial query and nothing else:
+ *     the ceiling the dev server allows that shape on this machine;
  *   - the burst: 200 POST /generations at once by 20 users with plenty of credits (answer latency);
  *   - the storm: 1,000 at once from one user with 50 credits (exactly 50 accepted, time to answer all);
  *   - the ledger hot path (reserve + capture) through our code vs the same statements through pg.
@@ -70,9 +72,11 @@ async function main(): Promise<void> {
 
     console.log('warming up');
     await bareRound(stack, 20, 'warmup');
+    await bareRound(stack, 20, 'warmup', 'bareLocalRegularLocalWorkflow');
     await sagaRound(stack, users.slice(0, 5), token, 20, 'warmup');
 
     const bare: Array<Throughput & { cpu: CpuByRole }> = [];
+    const shape: Array<Throughput & { cpu: CpuByRole }> = [];
     const sagas: Array<BurstResult & { cpu: CpuByRole }> = [];
     const starts: Latencies[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -80,6 +84,8 @@ async function main(): Promise<void> {
       console.log(`round ${round}: ${BURST} bare starts at once, p50 ${starts[round]!.p50Ms.toFixed(0)} ms p99 ${starts[round]!.p99Ms.toFixed(0)} ms`);
       bare.push(await withCpu(() => bareRound(stack, BURST, `r${round}`)));
       console.log(`round ${round}: bare ${bare[round]!.perSecond.toFixed(1)}/s`);
+      shape.push(await withCpu(() => bareRound(stack, BURST, `r${round}`, 'bareLocalRegularLocalWorkflow')));
+      console.log(`round ${round}: bare local-regular-local ${shape[round]!.perSecond.toFixed(1)}/s`);
       sagas.push(await withCpu(() => sagaRound(stack, users, token, BURST, `r${round}`)));
       console.log(`round ${round}: sagas ${sagas[round]!.perSecond.toFixed(1)}/s, POST p50 ${sagas[round]!.p50Ms.toFixed(0)} ms p99 ${sagas[round]!.p99Ms.toFixed(0)} ms`);
     }
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
       console.log(`storm ${round}: ${JSON.stringify(storms[round])}`);
     }
     const ledger = await measureLedgerAgainstPg(stack.prisma, stack.databaseUrl);
-    report(bare, sagas, starts, storms, ledger);
+    report(bare, shape, sagas, starts, storms, ledger);
   } finally {
     await stack.stop();
   }
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
 // GENERATION_ACCEPT_WAIT_MS (0 answers at the admission commit; above 0 waits for the hold) and the
 // worker's limits (WORKER_*), e.g. WORKER_NONSTICKY_POLL_RATIO=0.2 npm run bench:sagas.
 function leversFromEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0] === 'GENERATION_ACCEPT_WAIT_MS' || entry[0].startsWith('WORKER_'))));
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0] === 'GENERATION_ACCEPT_WAIT_MS' || entry[0] === 'GENERATION_START_CONCURRENCY' || entry[0].startsWith('WORKER_'))));
 }
 
 /** Opens each account through the API (signup credits), then grants plenty more. */
@@ -119,11 +125,13 @@ async function topUp(stack: BenchStack, users: string[], token: (userId: string)
   }
 }
 
-async function bareRound(stack: BenchStack, count: number, label: string): Promise<Throughput> {
+type BareWorkflow = 'bareThreeActivitiesWorkflow' | 'bareLocalRegularLocalWorkflow';
+
+async function bareRound(stack: BenchStack, count: number, label: string, workflowType: BareWorkflow = 'bareThreeActivitiesWorkflow'): Promise<Throughput> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: count }, async (_, index) => {
-      const handle = await stack.temporal.workflow.start('bareThreeActivitiesWorkflow', { taskQueue: BARE_TASK_QUEUE, workflowId: `bare-${label}-${index}`, args: [] });
+      const handle = await stack.temporal.workflow.start(workflowType, { taskQueue: BARE_TASK_QUEUE, workflowId: `${workflowType}-${label}-${index}`, args: [] });
       await handle.result();
     }),
   );
@@ -261,13 +269,16 @@ function cpuPerWorkflow(rounds: Array<{ cpu: CpuByRole }>): string {
   return `${parts.join(', ')}; total ${perWorkflow(Object.values(totals).reduce((sum, seconds) => sum + seconds, 0))}`;
 }
 
-function report(bare: Array<Throughput & { cpu: CpuByRole }>, sagas: Array<BurstResult & { cpu: CpuByRole }>, starts: Latencies[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
+function report(bare: Array<Throughput & { cpu: CpuByRole }>, shape: Array<Throughput & { cpu: CpuByRole }>, sagas: Array<BurstResult & { cpu: CpuByRole }>, starts: Latencies[], storms: Array<Awaited<ReturnType<typeof stormRound>>>, ledger: LedgerComparison): void {
   const bareRate = median(bare.map((round) => round.perSecond));
   const sagaRate = median(sagas.map((round) => round.perSecond));
+  const shapeRate = median(shape.map((round) => round.perSecond));
   const rows = [
     `| bare workflow, 3 regular activities (baseline), per round | ${bare.map((round) => round.perSecond.toFixed(1)).join(' / ')} workflows/s | median ${bareRate.toFixed(1)} |`,
     `| generation saga through the API, per round | ${sagas.map((round) => round.perSecond.toFixed(1)).join(' / ')} sagas/s | median ${sagaRate.toFixed(1)}: **${(sagaRate / bareRate).toFixed(2)}x** the baseline (target 1.5x) |`,
+    `| the saga's shape, bare: local, regular, local (trivial query, no API, no ledger, no search attributes), per round | ${shape.map((round) => round.perSecond.toFixed(1)).join(' / ')} workflows/s | median ${shapeRate.toFixed(1)}: **${(shapeRate / bareRate).toFixed(2)}x** the baseline (the ceiling for that shape) |`,
     `| CPU ms per workflow by process: bare workflow | ${cpuPerWorkflow(bare)} | all rounds |`,
+    `| CPU ms per workflow by process: the saga's shape, bare | ${cpuPerWorkflow(shape)} | all rounds |`,
     `| CPU ms per workflow by process: saga through the API | ${cpuPerWorkflow(sagas)} | all rounds |`,
     `| burst: POST /generations answer, p50 | ${sagas.map((round) => round.p50Ms.toFixed(0)).join(' / ')} ms | target 250 ms |`,
     `| burst: POST /generations answer, p99 | ${sagas.map((round) => round.p99Ms.toFixed(0)).join(' / ')} ms | target 1,000 ms |`,

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_TASK_SLOTS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskExecutions: config.WORKER_LEDGER_ACTIVITY_SLOTS,
+    maxConcurrentLocalActivityExecutions: config.WORKER_LOCAL_ACTIVITY_SLOTS,
     shutdownGraceTime: '2 seconds',
   });
   console.log('worker: polling', config.TEMPORAL_TASK_QUEUE);
