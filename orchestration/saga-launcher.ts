@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
  * Why a bound: the starts are made after the answers, on the API's one thread, against a Temporal
  * server that shares the machine's cores. Two hundred starts sent at once kept the server busy while
  * the rest of a burst was still waiting for its answers (POST /generations p50 of a 200-request
- * burst 528-590 ms unbounded, 373-420 ms with 2 or 8 in flight, sagas completing at the same rate:
+ * burst 527-590 ms unbounded, 373-420 ms with 2 or 8 in flight, sagas completing at the same rate:
  * BENCHMARKS.md). A start waiting here is no less safe than one in flight: its request is recorded,
  * and the start relay Schedule starts any admitted request Temporal does not know.
  */
