@@ -124,7 +124,7 @@ export class GenerationService {
     return admission.kind === 'admitted' || decision === 'undecided' ? viewFromRow(await findGeneration(this.deps.prisma, id)) : this.get(userId, id);
   }
 
-  /** Waits for the saga starts still in flight (the process is shutting down). */
+  /** Waits for the saga starts still in flight or queued (the process is shutting down). */
   async close(): Promise<void> {
     this.temporalReachability.stop();
     await this.launcher.drain();

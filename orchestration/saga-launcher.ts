@@ -19,7 +19,10 @@ export class SagaLauncher {
     this.slots = concurrency > 0 ? pLimit(concurrency) : (start) => start();
   }
 
-  /** Queues `start`; it never rejects here (it handles its own failure). */
+  /**
+   * Queues `start`. A start handles its own failure (the caller logs it and leaves the saga to the
+   * start relay); a rejection that escapes it is dropped here so that no launch rejects unhandled.
+   */
   launch(start: () => Promise<void>): void {
     const launched = this.slots(start)
       .catch(() => undefined)
