@@ -13,9 +13,29 @@ export async function cancelGenerationSaga(handle: WorkflowHandle, request: Canc
     return await handle.executeUpdate(cancelGenerationUpdate, { args: [request] });
   } catch (error) {
     if (refusedBySaga(error)) throw error;
-    const state = await handle.query(getGenerationStateQuery).catch(() => null);
+    const state = await settledState(handle);
     if (state?.status === 'cancelled') return state;
     throw error;
+  }
+}
+
+// How long to wait for the saga to end after an update that failed unexpectedly: a saga that took
+// the cancel has one release (a local activity) left to run.
+const SETTLE_WAIT_MS = 10_000;
+const SETTLE_POLL_MS = 100;
+
+/**
+ * The saga's state once it has ended (step `done`), or as last seen if it has not within the wait.
+ * A saga that took the cancel can still be running its release when the failed update comes back:
+ * its status becomes `cancelled` only when the release has committed (seen in CI: the answer said
+ * refused while the saga went on to refund).
+ */
+async function settledState(handle: WorkflowHandle): Promise<GenerationState | null> {
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  for (;;) {
+    const state = await handle.query(getGenerationStateQuery).catch(() => null);
+    if (!state || state.step === 'done' || Date.now() >= deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 }
 
