@@ -106,8 +106,9 @@ async function main(): Promise<void> {
 }
 
 // Settings a run may vary, from this process's environment, to compare a lever with the default:
-// GENERATION_ACCEPT_WAIT_MS (0 answers at the admission commit; above 0 waits for the hold) and the
-// worker's limits (WORKER_*), e.g. WORKER_NONSTICKY_POLL_RATIO=0.2 npm run bench:sagas.
+// GENERATION_ACCEPT_WAIT_MS (0 answers at the admission commit; above 0 waits for the hold),
+// GENERATION_START_CONCURRENCY (the API's saga starts in flight; 0: no bound) and the worker's
+// limits (WORKER_*), e.g. WORKER_NONSTICKY_POLL_RATIO=0.2 npm run bench:sagas.
 function leversFromEnvironment(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0] === 'GENERATION_ACCEPT_WAIT_MS' || entry[0] === 'GENERATION_START_CONCURRENCY' || entry[0].startsWith('WORKER_'))));
 }
